@@ -1,0 +1,50 @@
+# vertx-channels: build, run and test. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+MVN := ./mvnw -B -q
+PY := /usr/bin/python3
+JAR := verticles/target/vertx-channels.jar
+# Debian packages the build and the tests need (this project's machines are Debian 12).
+APT_PACKAGES := erlang-base python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc \
+                python3-pytest python3-pytest-asyncio python3-matplotlib python3-tqdm
+
+.PHONY: all deps build run test test-java test-python check-stubs stubs clean
+
+all: build
+
+## deps: install the Debian packages that are missing (needs root, as on CI)
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  export DEBIAN_FRONTEND=noninteractive; \
+	  apt-get update -qq && apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+## build: the fat jar verticles/target/vertx-channels.jar (tests skipped)
+build: $(JAR)
+
+$(JAR): pom.xml $(shell find proto verticles -name pom.xml -o -path '*/src/main/*' -type f 2>/dev/null)
+	$(MVN) install -DskipTests
+
+## run: start a single-node server on 127.0.0.1:9090 (ARGS="--port 9191" to change)
+run: build
+	java -jar $(JAR) $(ARGS)
+
+## test: every test suite (Java, Python, conformance)
+test: deps test-java check-stubs test-python
+
+test-java:
+	./mvnw -B install
+
+check-stubs: deps
+	bash python-grpc-client/scripts/check_stubs.sh
+
+## stubs: regenerate the Python gRPC stubs from proto/ (with Debian's protoc, see python-grpc-client/README.md)
+stubs: deps
+	bash python-grpc-client/scripts/gen_stubs.sh
+
+test-python: deps build
+	cd python-grpc-client && $(PY) -m pytest -q -p no:cacheprovider tests
+
+clean:
+	$(MVN) clean

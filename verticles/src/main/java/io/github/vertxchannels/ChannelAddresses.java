@@ -1,0 +1,115 @@
+package io.github.vertxchannels;
+
+/**
+ * The event-bus protocol of the channel verticle: addresses, the {@code action} header that names
+ * the operation, and the other headers. The Java API ({@link Channels}) speaks it for you; this
+ * class documents it for other event-bus users (any language with an event-bus bridge).
+ *
+ * <p><b>Addressing.</b> Each {@link ChannelVerticle} instance has an <em>owner key</em> and
+ * listens on {@code vertx-channels.owner.<key>}. A channel id is {@code <key>.<random>}: the owner
+ * is derived from the id, so a channel is reachable from any node of a cluster without a lookup
+ * table (owner-routed addressing). {@link #CREATE} is a node-local address served by the channel
+ * verticle of that node.
+ *
+ * <p><b>Requests</b> to the owner address carry the headers {@link #ACTION} and {@link #CHANNEL};
+ * a send carries the payload as its body. Replies carry {@link #RESULT}. Failures use
+ * {@link ChannelError#code()} as the failure code and a message that says what was wrong.
+ */
+public final class ChannelAddresses {
+
+  private ChannelAddresses() {
+  }
+
+  /** Prefix of every address. */
+  public static final String PREFIX = "vertx-channels";
+  /** Node-local address that creates a channel on this node's channel verticle. Body: JSON {@code {kind, max_size}}. */
+  public static final String CREATE = PREFIX + ".create";
+  /** Prefix of owner addresses: {@code vertx-channels.owner.<owner key>}. */
+  public static final String OWNER_PREFIX = PREFIX + ".owner.";
+  /** Prefix of subscriber addresses: {@code vertx-channels.subscriber.<random>}. */
+  public static final String SUBSCRIBER_PREFIX = PREFIX + ".subscriber.";
+
+  /** Header: the operation, one of the {@code ACTION_*} values. */
+  public static final String ACTION = "action";
+  /** Header: the channel id. */
+  public static final String CHANNEL = "channel";
+  /** Header: a timeout in milliseconds ({@code -1} = forever). Its presence makes a send wait. */
+  public static final String TIMEOUT = "timeout";
+  /** Header: the expected kind ({@code term} or {@code bytes}) on attach. */
+  public static final String KIND = "kind";
+  /** Header: the result of an operation ({@code ok}, {@code busy}, {@code closed}, {@code message}, {@code empty}). */
+  public static final String RESULT = "result";
+  /** Header: an id chosen by a requester for a blocking receive, so that it can cancel it. */
+  public static final String RECEIVE_ID = "rid";
+  /** Header: the subscription id. */
+  public static final String SUBSCRIPTION = "sub";
+  /** Header: the address the owner pushes a subscription's events to. */
+  public static final String SUBSCRIBER = "subscriber";
+  /** Header: credit granted, in messages. */
+  public static final String CREDIT_MESSAGES = "credit-messages";
+  /** Header: credit granted, in bytes. */
+  public static final String CREDIT_BYTES = "credit-bytes";
+  /** Header: cumulative acknowledgement, the highest sequence number consumed. */
+  public static final String ACK = "ack";
+  /** Header: present on a flow message that gives back every unacknowledged message. */
+  public static final String RELEASE = "release";
+  /** Header on subscriber events: {@code deliveries}, {@code closed} or {@code released}. */
+  public static final String EVENT = "event";
+  /** Header on a {@code released} event: the highest sequence number given back. */
+  public static final String UP_TO = "up-to";
+  /** Header on a {@code released} event: how many messages were given back. */
+  public static final String RETURNED = "returned";
+
+  /** Action: look a channel up (reply: info JSON). Header {@link #KIND} optional. */
+  public static final String ACTION_ATTACH = "attach";
+  /** Action: send the body; non-blocking unless {@link #TIMEOUT} is present (reply header {@link #RESULT}). */
+  public static final String ACTION_SEND = "send";
+  /** Action: non-blocking receive (reply header {@link #RESULT}, body the payload). */
+  public static final String ACTION_TRY_RECEIVE = "try-receive";
+  /** Action: blocking receive with {@link #TIMEOUT} (reply as try-receive, or failure TIMEOUT). */
+  public static final String ACTION_RECEIVE = "receive";
+  /** Action: cancel the blocking receive with {@link #RECEIVE_ID} (fire and forget). */
+  public static final String ACTION_CANCEL_RECEIVE = "cancel-receive";
+  /** Action: put the body back at the head of the channel (a receive whose caller went away). */
+  public static final String ACTION_REQUEUE = "requeue";
+  /** Action: close the channel (idempotent). */
+  public static final String ACTION_CLOSE = "close";
+  /** Action: info (reply: info JSON). */
+  public static final String ACTION_INFO = "info";
+  /** Action: open a push subscription to {@link #SUBSCRIBER} (reply: info JSON plus {@code sub}). */
+  public static final String ACTION_SUBSCRIBE = "subscribe";
+  /** Action: credit, acknowledgement and release for a subscription (fire and forget). */
+  public static final String ACTION_FLOW = "flow";
+  /** Action: end a subscription; unacknowledged messages return to the head (fire and forget). */
+  public static final String ACTION_UNSUBSCRIBE = "unsubscribe";
+
+  /** Subscriber event: a batch of messages ({@code DeliveryBatch} body). */
+  public static final String EVENT_DELIVERIES = "deliveries";
+  /** Subscriber event: the channel is closed and empty. */
+  public static final String EVENT_CLOSED = "closed";
+  /** Subscriber event: the answer to a release. */
+  public static final String EVENT_RELEASED = "released";
+
+  /**
+   * @param ownerKey an owner key
+   * @return the address of that owner
+   */
+  public static String ownerAddress(String ownerKey) {
+    return OWNER_PREFIX + ownerKey;
+  }
+
+  /**
+   * @param channelId a channel id
+   * @return the owner key in the id, or {@code null} when the id is malformed
+   */
+  public static String ownerKeyOf(String channelId) {
+    if (channelId == null) {
+      return null;
+    }
+    int dot = channelId.indexOf('.');
+    if (dot <= 0 || dot == channelId.length() - 1) {
+      return null;
+    }
+    return channelId.substring(0, dot);
+  }
+}

@@ -1,0 +1,40 @@
+package io.github.vertxchannels;
+
+import io.github.vertxchannels.impl.ChannelOwner;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+
+/**
+ * The channel verticle: owns channels and serves them on the event bus (addresses and headers in
+ * {@link ChannelAddresses}). Deploy one per Vert.x instance (or node of a cluster), then use
+ * {@link Channels#create(io.vertx.core.Vertx)} from any verticle:
+ *
+ * <pre>{@code
+ * vertx.deployVerticle(new ChannelVerticle())
+ *   .compose(id -> Channels.create(vertx).newByteChannel(1 << 20))
+ *   .compose(ch -> ch.send(Buffer.buffer("hello")));
+ * }</pre>
+ *
+ * <p>All channels of one verticle live on its event loop: operations on them never lock and
+ * never block; waiting receivers and senders are continuations completed by events.
+ */
+public final class ChannelVerticle extends VerticleBase {
+
+  private ChannelOwner owner;
+
+  @Override
+  public Future<?> start() {
+    owner = new ChannelOwner(vertx, context);
+    return owner.start();
+  }
+
+  @Override
+  public Future<?> stop() {
+    return owner.stop();
+  }
+
+  /** @return the owner key of this verticle: the prefix of the ids of the channels it owns */
+  public String ownerKey() {
+    return owner.ownerKey();
+  }
+}

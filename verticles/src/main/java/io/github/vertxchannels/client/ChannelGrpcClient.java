@@ -1,0 +1,132 @@
+package io.github.vertxchannels.client;
+
+import io.github.vertxchannels.ChannelError;
+import io.github.vertxchannels.ChannelException;
+import io.github.vertxchannels.ChannelInfo;
+import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.UnknownChannelException;
+import io.github.vertxchannels.grpc.ChannelServerOptions;
+import io.github.vertxchannels.grpc.v1.AttachRequest;
+import io.github.vertxchannels.grpc.v1.ChannelServiceGrpc;
+import io.github.vertxchannels.grpc.v1.CreateRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A blocking Java client of the vertx-channels gRPC service, for Java programs outside Vert.x
+ * (and for tests and benchmarks). Method names follow the Java API ({@code Channels}); results
+ * are the same Erlang-style values and failures the same {@link ChannelException} types.
+ *
+ * <pre>{@code
+ * try (ChannelGrpcClient client = ChannelGrpcClient.connect("127.0.0.1:9090")) {
+ *   RemoteChannel ch = client.newByteChannel(1 << 20);
+ *   ch.send("hello".getBytes());
+ *   System.out.println(ch.receive(1000));
+ * }
+ * }</pre>
+ */
+public final class ChannelGrpcClient implements AutoCloseable {
+
+  private final ManagedChannel transport;
+  final ChannelServiceGrpc.ChannelServiceBlockingStub blocking;
+  final ChannelServiceGrpc.ChannelServiceStub async;
+
+  private ChannelGrpcClient(ManagedChannel transport) {
+    this.transport = transport;
+    this.blocking = ChannelServiceGrpc.newBlockingStub(transport);
+    this.async = ChannelServiceGrpc.newStub(transport);
+  }
+
+  /**
+   * Connects with the server's default message limit (16 MiB).
+   *
+   * @param target {@code host:port}, e.g. {@code 127.0.0.1:9090}
+   */
+  public static ChannelGrpcClient connect(String target) {
+    return connect(target, ChannelServerOptions.DEFAULT_MAX_MESSAGE_SIZE);
+  }
+
+  /**
+   * @param target {@code host:port}
+   * @param maxMessageSize the largest payload to accept, in bytes (match the server's)
+   */
+  public static ChannelGrpcClient connect(String target, int maxMessageSize) {
+    ManagedChannel transport = NettyChannelBuilder.forTarget(target)
+      .usePlaintext()
+      .maxInboundMessageSize(maxMessageSize + ChannelServerOptions.FRAMING_HEADROOM)
+      .keepAliveTime(10, TimeUnit.SECONDS)
+      .flowControlWindow(4 * 1024 * 1024)
+      .build();
+    return new ChannelGrpcClient(transport);
+  }
+
+  /** Creates a term channel ({@code max_size} in bytes, 0 = unlimited). */
+  public RemoteChannel newChannel(long maxSize) {
+    return create(ChannelKind.TERM, maxSize);
+  }
+
+  /** Creates a byte channel ({@code max_size} in bytes, 0 = unlimited). */
+  public RemoteChannel newByteChannel(long maxSize) {
+    return create(ChannelKind.BYTES, maxSize);
+  }
+
+  /** Attaches to an existing term channel. */
+  public RemoteChannel channel(String id) {
+    return attach(id, ChannelKind.TERM);
+  }
+
+  /** Attaches to an existing byte channel. */
+  public RemoteChannel byteChannel(String id) {
+    return attach(id, ChannelKind.BYTES);
+  }
+
+  private RemoteChannel create(ChannelKind kind, long maxSize) {
+    ChannelInfo info = call(() -> RemoteChannel.info(blocking.create(CreateRequest.newBuilder()
+      .setKind(RemoteChannel.kind(kind)).setMaxSize(maxSize).build()).getInfo()));
+    return new RemoteChannel(this, info.id(), kind);
+  }
+
+  private RemoteChannel attach(String id, ChannelKind kind) {
+    ChannelInfo info = call(() -> RemoteChannel.info(blocking.attach(AttachRequest.newBuilder()
+      .setChannelId(id).setExpectedKind(RemoteChannel.kind(kind)).build()).getInfo()));
+    return new RemoteChannel(this, info.id(), info.kind());
+  }
+
+  /** Closes the connection (channels stay on the server). */
+  @Override
+  public void close() {
+    transport.shutdownNow();
+    try {
+      transport.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** Runs a blocking call, mapping gRPC statuses to the API's exceptions. */
+  static <T> T call(java.util.function.Supplier<T> rpc) {
+    try {
+      return rpc.get();
+    } catch (StatusRuntimeException e) {
+      throw fromStatus(e.getStatus());
+    }
+  }
+
+  /** @return the exception a status maps to */
+  static RuntimeException fromStatus(Status status) {
+    String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+    for (ChannelError error : ChannelError.values()) {
+      if (error.grpcStatus().equals(status.getCode().name()) && error != ChannelError.PROTOCOL) {
+        return error.toException(message);
+      }
+    }
+    if (status.getCode() == Status.Code.NOT_FOUND) {
+      return new UnknownChannelException(message);
+    }
+    return status.asRuntimeException();
+  }
+}

@@ -1,0 +1,158 @@
+package io.github.vertxchannels.grpc;
+
+import io.vertx.core.json.JsonObject;
+
+/**
+ * Options of the vertx-channels server: where the gRPC endpoint listens, how large a message may
+ * be, how pushed messages are batched, and how dead clients are detected. Every option has the
+ * same key in the JSON config file ({@code -conf}).
+ */
+public class ChannelServerOptions {
+
+  /** Default host: loopback only, safe for development. */
+  public static final String DEFAULT_HOST = "127.0.0.1";
+  /** Default gRPC port. */
+  public static final int DEFAULT_PORT = 9090;
+  /** Default largest message payload: 16 MiB. */
+  public static final int DEFAULT_MAX_MESSAGE_SIZE = 16 * 1024 * 1024;
+  /** Default limit of one Deliveries frame in bytes of payload (a larger single message travels alone). */
+  public static final int DEFAULT_BATCH_MAX_BYTES = 256 * 1024;
+  /** Default limit of one Deliveries frame in messages. */
+  public static final int DEFAULT_BATCH_MAX_MESSAGES = 4096;
+  /** Default interval between HTTP/2 PINGs to each client connection, in ms. */
+  public static final long DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
+  /** Bytes of gRPC and protobuf framing allowed on top of the largest payload. */
+  public static final int FRAMING_HEADROOM = 64 * 1024;
+
+  private String host = DEFAULT_HOST;
+  private int port = DEFAULT_PORT;
+  private int maxMessageSize = DEFAULT_MAX_MESSAGE_SIZE;
+  private int batchMaxBytes = DEFAULT_BATCH_MAX_BYTES;
+  private int batchMaxMessages = DEFAULT_BATCH_MAX_MESSAGES;
+  private long keepaliveIntervalMs = DEFAULT_KEEPALIVE_INTERVAL_MS;
+
+  /** Options with every default. */
+  public ChannelServerOptions() {
+  }
+
+  /**
+   * Copy constructor.
+   *
+   * @param other the options to copy
+   */
+  public ChannelServerOptions(ChannelServerOptions other) {
+    this(other.toJson());
+  }
+
+  /**
+   * Options from JSON; absent keys keep their defaults, and every value is validated.
+   *
+   * @param json keys {@code host, port, max_message_size, batch_max_bytes, batch_max_messages, keepalive_interval_ms}
+   */
+  public ChannelServerOptions(JsonObject json) {
+    setHost(json.getString("host", DEFAULT_HOST));
+    setPort(json.getInteger("port", DEFAULT_PORT));
+    setMaxMessageSize(json.getInteger("max_message_size", DEFAULT_MAX_MESSAGE_SIZE));
+    setBatchMaxBytes(json.getInteger("batch_max_bytes", DEFAULT_BATCH_MAX_BYTES));
+    setBatchMaxMessages(json.getInteger("batch_max_messages", DEFAULT_BATCH_MAX_MESSAGES));
+    setKeepaliveIntervalMs(json.getLong("keepalive_interval_ms", DEFAULT_KEEPALIVE_INTERVAL_MS));
+  }
+
+  /** @return these options as JSON */
+  public JsonObject toJson() {
+    return new JsonObject()
+      .put("host", host)
+      .put("port", port)
+      .put("max_message_size", maxMessageSize)
+      .put("batch_max_bytes", batchMaxBytes)
+      .put("batch_max_messages", batchMaxMessages)
+      .put("keepalive_interval_ms", keepaliveIntervalMs);
+  }
+
+  /** @return the host the gRPC server binds */
+  public String getHost() {
+    return host;
+  }
+
+  /** @param host the host to bind; {@code 0.0.0.0} exposes the server to the network */
+  public ChannelServerOptions setHost(String host) {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("host must not be empty");
+    }
+    this.host = host;
+    return this;
+  }
+
+  /** @return the port; 0 picks a free one */
+  public int getPort() {
+    return port;
+  }
+
+  /** @param port 0..65535; 0 picks a free port */
+  public ChannelServerOptions setPort(int port) {
+    if (port < 0 || port > 65535) {
+      throw new IllegalArgumentException("port must be in 0..65535, got " + port);
+    }
+    this.port = port;
+    return this;
+  }
+
+  /** @return the largest message payload accepted and pushed, in bytes */
+  public int getMaxMessageSize() {
+    return maxMessageSize;
+  }
+
+  /** @param maxMessageSize bytes, at least 1024 */
+  public ChannelServerOptions setMaxMessageSize(int maxMessageSize) {
+    if (maxMessageSize < 1024 || maxMessageSize > Integer.MAX_VALUE - FRAMING_HEADROOM) {
+      throw new IllegalArgumentException("max_message_size must be in 1024.." + (Integer.MAX_VALUE - FRAMING_HEADROOM) + " bytes, got " + maxMessageSize);
+    }
+    this.maxMessageSize = maxMessageSize;
+    return this;
+  }
+
+  /** @return the payload-byte limit of one Deliveries frame */
+  public int getBatchMaxBytes() {
+    return batchMaxBytes;
+  }
+
+  /** @param batchMaxBytes bytes, at least 1 */
+  public ChannelServerOptions setBatchMaxBytes(int batchMaxBytes) {
+    if (batchMaxBytes < 1) {
+      throw new IllegalArgumentException("batch_max_bytes must be positive, got " + batchMaxBytes);
+    }
+    this.batchMaxBytes = batchMaxBytes;
+    return this;
+  }
+
+  /** @return the message limit of one Deliveries frame; 1 disables batching */
+  public int getBatchMaxMessages() {
+    return batchMaxMessages;
+  }
+
+  /** @param batchMaxMessages messages, at least 1 (1 = no batching) */
+  public ChannelServerOptions setBatchMaxMessages(int batchMaxMessages) {
+    if (batchMaxMessages < 1) {
+      throw new IllegalArgumentException("batch_max_messages must be positive, got " + batchMaxMessages);
+    }
+    this.batchMaxMessages = batchMaxMessages;
+    return this;
+  }
+
+  /**
+   * @return the HTTP/2 PING interval; a connection that leaves a PING unanswered for a whole
+   * interval is closed and its streams' unacknowledged messages are redelivered
+   */
+  public long getKeepaliveIntervalMs() {
+    return keepaliveIntervalMs;
+  }
+
+  /** @param keepaliveIntervalMs milliseconds, at least 100; 0 disables server PINGs */
+  public ChannelServerOptions setKeepaliveIntervalMs(long keepaliveIntervalMs) {
+    if (keepaliveIntervalMs != 0 && keepaliveIntervalMs < 100) {
+      throw new IllegalArgumentException("keepalive_interval_ms must be 0 (off) or at least 100, got " + keepaliveIntervalMs);
+    }
+    this.keepaliveIntervalMs = keepaliveIntervalMs;
+    return this;
+  }
+}

@@ -1,0 +1,79 @@
+package io.github.vertxchannels.impl;
+
+import io.github.vertxchannels.ChannelAddresses;
+import io.github.vertxchannels.ChannelError;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * The wiring behind {@code ChannelVerticle}: one registry of channels, one event-bus consumer on
+ * the owner address routing each {@code action} to its handler, and the node-local create address.
+ */
+public final class ChannelOwner {
+
+  private final Vertx vertx;
+  private final ChannelRegistry registry;
+  private final Map<String, Handler<Message<Object>>> actions = new HashMap<>();
+  private MessageConsumer<Object> ownerConsumer;
+  private MessageConsumer<Object> createConsumer;
+
+  /**
+   * @param vertx the Vert.x instance
+   * @param context the verticle's context: every channel of this owner lives on it
+   */
+  public ChannelOwner(Vertx vertx, Context context) {
+    this.vertx = vertx;
+    this.registry = new ChannelRegistry(ChannelRegistry.randomToken(6), Scheduler.of(context));
+    EventBus eventBus = vertx.eventBus();
+    actions.put(ChannelAddresses.ACTION_ATTACH, new SimpleHandlers.Attach(registry));
+    actions.put(ChannelAddresses.ACTION_INFO, new SimpleHandlers.Info(registry));
+    actions.put(ChannelAddresses.ACTION_CLOSE, new SimpleHandlers.Close(registry));
+    actions.put(ChannelAddresses.ACTION_SEND, new SendHandler(registry));
+    actions.put(ChannelAddresses.ACTION_TRY_RECEIVE, new ReceiveHandler(registry, false));
+    actions.put(ChannelAddresses.ACTION_RECEIVE, new ReceiveHandler(registry, true));
+    actions.put(ChannelAddresses.ACTION_CANCEL_RECEIVE, new SimpleHandlers.CancelReceive(registry));
+    actions.put(ChannelAddresses.ACTION_REQUEUE, new SimpleHandlers.Requeue(registry));
+    actions.put(ChannelAddresses.ACTION_SUBSCRIBE, new SubscriptionHandlers.Subscribe(registry, eventBus));
+    actions.put(ChannelAddresses.ACTION_FLOW, new SubscriptionHandlers.Flow(registry));
+    actions.put(ChannelAddresses.ACTION_UNSUBSCRIBE, new SubscriptionHandlers.Unsubscribe(registry));
+  }
+
+  /** @return this owner's key, the first part of every channel id it hands out */
+  public String ownerKey() {
+    return registry.ownerKey();
+  }
+
+  /** Registers the consumers; completes when the event bus has them. */
+  public Future<Void> start() {
+    EventBus eventBus = vertx.eventBus();
+    Codecs.register(eventBus);
+    ownerConsumer = eventBus.consumer(ChannelAddresses.ownerAddress(registry.ownerKey()), this::route);
+    // Creating goes to the channel verticle of the caller's own node (placement: local by default).
+    createConsumer = eventBus.localConsumer(ChannelAddresses.CREATE, new CreateHandler(registry));
+    return Future.all(ownerConsumer.completion(), createConsumer.completion()).mapEmpty();
+  }
+
+  /** Unregisters the consumers and closes every channel, waking every waiter. */
+  public Future<Void> stop() {
+    registry.shutdown();
+    return Future.all(ownerConsumer.unregister(), createConsumer.unregister()).mapEmpty();
+  }
+
+  private void route(Message<Object> message) {
+    String action = message.headers().get(ChannelAddresses.ACTION);
+    Handler<Message<Object>> handler = action == null ? null : actions.get(action);
+    if (handler == null) {
+      OwnerHandler.fail(message, ChannelError.PROTOCOL, "unknown action '" + action + "'");
+      return;
+    }
+    handler.handle(message);
+  }
+}

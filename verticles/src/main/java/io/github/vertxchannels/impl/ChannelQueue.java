@@ -1,0 +1,397 @@
+package io.github.vertxchannels.impl;
+
+import io.github.vertxchannels.ChannelError;
+import io.github.vertxchannels.ChannelInfo;
+import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.ReceiveResult;
+import io.github.vertxchannels.SendResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One channel: the FIFO, the byte counter, the closed flag, and everybody waiting on it.
+ *
+ * <p>Single-threaded by design: every method runs on the owning verticle's event loop, so there is
+ * no lock anywhere; concurrency between parties is ordered by the event loop. Nothing here blocks:
+ * waiting receivers and senders are queued continuations completed by {@link #dispatch()}, which
+ * runs after every state change (event-driven, never polled).
+ */
+final class ChannelQueue {
+
+  private final String id;
+  private final ChannelKind kind;
+  private final long maxSize;
+  private final Scheduler scheduler;
+
+  private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
+  private long size;
+  private boolean closed;
+
+  /** Receivers able to take a message, in the order they started waiting (S-FIX-WAITERS). */
+  private final ArrayDeque<Receiver> receivers = new ArrayDeque<>();
+  /** Blocked senders, in arrival order (S-EXT-SENDWAIT). */
+  private final ArrayDeque<PendingSend> senders = new ArrayDeque<>();
+  /** Push subscriptions by id, with or without credit. */
+  private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+
+  ChannelQueue(String id, ChannelKind kind, long maxSize, Scheduler scheduler) {
+    this.id = id;
+    this.kind = kind;
+    this.maxSize = maxSize;
+    this.scheduler = scheduler;
+  }
+
+  String id() {
+    return id;
+  }
+
+  ChannelKind kind() {
+    return kind;
+  }
+
+  boolean isClosedAndEmpty() {
+    return closed && queue.isEmpty();
+  }
+
+  boolean isIdle() {
+    return receivers.isEmpty() && senders.isEmpty() && subscriptions.isEmpty();
+  }
+
+  ChannelInfo info() {
+    return new ChannelInfo(id, kind, size, maxSize, closed, queue.size(), receivers.size(), senders.size());
+  }
+
+  // ----------------------------------------------------------------------------------- send
+
+  /** Non-blocking send (S-SEND-1..5). The payload has already been validated for its kind. */
+  SendResult send(Buffer payload) {
+    if (closed) {
+      return SendResult.CLOSED;
+    }
+    if (!fits(payload.length())) {
+      return SendResult.BUSY;
+    }
+    enqueue(payload);
+    dispatch();
+    return SendResult.OK;
+  }
+
+  /**
+   * Blocking send (S-EXT-SENDWAIT): waits, in arrival order, until there is room. Completes with
+   * {@code OK} or {@code CLOSED}; fails with TIMEOUT, or TOO_LARGE at once when it can never fit.
+   */
+  Future<SendResult> sendWait(Buffer payload, long timeoutMs) {
+    if (closed) {
+      return Future.succeededFuture(SendResult.CLOSED);
+    }
+    int n = payload.length();
+    if (maxSize > 0 && n > maxSize) {
+      return Future.failedFuture(ChannelError.TOO_LARGE.toException(
+        "payload of " + n + " bytes exceeds max_size of " + maxSize + " bytes: it can never fit"));
+    }
+    // Earlier waiting senders go first, even when this one would fit now.
+    if (senders.isEmpty() && fits(n)) {
+      enqueue(payload);
+      dispatch();
+      return Future.succeededFuture(SendResult.OK);
+    }
+    if (timeoutMs == 0) {
+      return Future.failedFuture(ChannelError.TIMEOUT.toException("no room for " + n + " bytes (timeout 0 ms)"));
+    }
+    PendingSend pending = new PendingSend(payload, Promise.promise());
+    senders.addLast(pending);
+    if (timeoutMs > 0) {
+      pending.timer = scheduler.setTimer(timeoutMs, () -> {
+        if (senders.remove(pending)) {
+          pending.promise.fail(ChannelError.TIMEOUT.toException("no room for " + n + " bytes within " + timeoutMs + " ms"));
+        }
+      });
+    }
+    return pending.promise.future();
+  }
+
+  /** Puts a message back at the head (a receive whose caller went away, S-FIX-CANCEL). */
+  void requeue(Buffer payload) {
+    queue.addFirst(payload);
+    size += payload.length();
+    dispatch();
+  }
+
+  private boolean fits(int n) {
+    return maxSize == 0 || size + n <= maxSize;
+  }
+
+  private void enqueue(Buffer payload) {
+    queue.addLast(payload);
+    size += payload.length();
+  }
+
+  private Buffer dequeue() {
+    Buffer head = queue.pollFirst();
+    size -= head.length();
+    return head;
+  }
+
+  // -------------------------------------------------------------------------------- receive
+
+  /** Non-blocking receive (S-RECV-1): a message even when closed, else empty or closed. */
+  ReceiveResult tryReceive() {
+    if (!queue.isEmpty()) {
+      Buffer head = dequeue();
+      dispatch();
+      return ReceiveResult.message(head);
+    }
+    return closed ? ReceiveResult.closed() : ReceiveResult.empty();
+  }
+
+  /**
+   * Blocking receive (S-RECV-3): a message as soon as there is one, closed as soon as the channel
+   * is closed and empty, a TIMEOUT failure when the time passes. {@code timeoutMs < 0} waits forever.
+   *
+   * @param receiveId an id the caller can cancel the wait with, or {@code null}
+   */
+  Future<ReceiveResult> receive(long timeoutMs, String receiveId) {
+    if (!queue.isEmpty()) {
+      // Receivers still waiting could not take the head (only credit-limited streams can be in
+      // that state), so this caller is the first that can.
+      Buffer head = dequeue();
+      dispatch();
+      return Future.succeededFuture(ReceiveResult.message(head));
+    }
+    if (closed) {
+      return Future.succeededFuture(ReceiveResult.closed());
+    }
+    if (timeoutMs == 0) {
+      return Future.failedFuture(ChannelError.TIMEOUT.toException("no message (timeout 0 ms)"));
+    }
+    Waiter waiter = new Waiter(receiveId);
+    receivers.addLast(waiter);
+    if (timeoutMs > 0) {
+      waiter.timer = scheduler.setTimer(timeoutMs, () -> {
+        if (receivers.remove(waiter)) {
+          waiter.promise.fail(ChannelError.TIMEOUT.toException("no message within " + timeoutMs + " ms"));
+        }
+      });
+    }
+    return waiter.promise.future();
+  }
+
+  /** Cancels a blocking receive; it completes with a TIMEOUT failure and leaves no trace (S-FIX-TIMEOUT). */
+  void cancelReceive(String receiveId) {
+    for (Iterator<Receiver> it = receivers.iterator(); it.hasNext(); ) {
+      Receiver r = it.next();
+      if (r instanceof Waiter w && receiveId.equals(w.receiveId)) {
+        it.remove();
+        scheduler.cancelTimer(w.timer);
+        w.promise.fail(ChannelError.TIMEOUT.toException("receive cancelled"));
+        return;
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- close
+
+  /** Closes the channel (S-CLOSE-1..3): idempotent; wakes every waiting sender and receiver. */
+  void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    while (!senders.isEmpty()) {
+      PendingSend s = senders.pollFirst();
+      scheduler.cancelTimer(s.timer);
+      s.promise.complete(SendResult.CLOSED);
+    }
+    dispatch();
+  }
+
+  // -------------------------------------------------------------------------- subscriptions
+
+  /** Opens a push subscription (S-EXT-PUSH) and grants its initial credit. */
+  Subscription subscribe(String subscriptionId, SubscriberSink sink, long creditMessages, long creditBytes) {
+    Subscription sub = new Subscription(subscriptionId, sink, scheduler);
+    subscriptions.put(subscriptionId, sub);
+    if (isClosedAndEmpty()) {
+      sub.notifyClosed();
+    }
+    flow(sub, creditMessages, creditBytes, 0, false);
+    return sub;
+  }
+
+  Subscription subscription(String subscriptionId) {
+    return subscriptions.get(subscriptionId);
+  }
+
+  /**
+   * Credit, acknowledgement and release for one subscription, applied in that order of meaning:
+   * acknowledge first (those messages are gone), release next, then add credit.
+   */
+  void flow(Subscription sub, long creditMessages, long creditBytes, long ackUpTo, boolean release) {
+    if (ackUpTo > 0) {
+      sub.ack(ackUpTo);
+    }
+    if (release) {
+      receivers.remove(sub);
+      List<Buffer> back = sub.releaseAll();
+      giveBack(back);
+      sub.sink().released(sub.lastSeq(), back.size());
+    }
+    if (creditMessages > 0 || creditBytes > 0) {
+      boolean wasWaiting = sub.hasCredit();
+      sub.grant(creditMessages, creditBytes);
+      if (!wasWaiting && sub.hasCredit()) {
+        receivers.addLast(sub);
+      }
+    }
+    dispatch();
+  }
+
+  /** Ends a subscription: what it was pushed and did not acknowledge returns to the head (S-EXT-REDELIVER). */
+  void unsubscribe(String subscriptionId) {
+    Subscription sub = subscriptions.remove(subscriptionId);
+    if (sub == null) {
+      return;
+    }
+    receivers.remove(sub);
+    giveBack(sub.releaseAll());
+    dispatch();
+  }
+
+  /** Puts messages back at the head of the queue in their original order. */
+  private void giveBack(List<Buffer> messages) {
+    for (int i = messages.size() - 1; i >= 0; i--) {
+      Buffer m = messages.get(i);
+      queue.addFirst(m);
+      size += m.length();
+    }
+  }
+
+  // ------------------------------------------------------------------------------- dispatch
+
+  /**
+   * Hands queued messages to waiting receivers (oldest message to the longest-waiting receiver able
+   * to take it), then admits waiting senders into the room that made, until neither can progress;
+   * finally, when closed and empty, wakes every receiver with closed.
+   */
+  private void dispatch() {
+    boolean progress = true;
+    while (progress) {
+      progress = false;
+      while (!queue.isEmpty() && !receivers.isEmpty()) {
+        Receiver r = takeReceiverFor(queue.peekFirst().length());
+        if (r == null) {
+          break;
+        }
+        if (r.deliver(dequeue())) {
+          // A subscription with credit left starts waiting again, behind those already waiting.
+          receivers.addLast(r);
+        }
+      }
+      while (!closed && !senders.isEmpty() && fits(senders.peekFirst().payload.length())) {
+        PendingSend s = senders.pollFirst();
+        scheduler.cancelTimer(s.timer);
+        enqueue(s.payload);
+        s.promise.complete(SendResult.OK);
+        progress = true;
+      }
+    }
+    if (isClosedAndEmpty()) {
+      wakeClosed();
+    }
+  }
+
+  private Receiver takeReceiverFor(int length) {
+    for (Iterator<Receiver> it = receivers.iterator(); it.hasNext(); ) {
+      Receiver r = it.next();
+      if (r.canTake(length)) {
+        it.remove();
+        return r;
+      }
+    }
+    return null;
+  }
+
+  private void wakeClosed() {
+    List<Receiver> woken = new ArrayList<>();
+    for (Iterator<Receiver> it = receivers.iterator(); it.hasNext(); ) {
+      Receiver r = it.next();
+      if (r instanceof Waiter) {
+        it.remove();
+        woken.add(r);
+      }
+    }
+    for (Receiver r : woken) {
+      ((Waiter) r).closed();
+    }
+    for (Subscription sub : subscriptions.values()) {
+      sub.notifyClosed();
+    }
+  }
+
+  /** Fails every waiter: used when the owner verticle stops. */
+  void shutdown() {
+    close();
+    for (Subscription sub : subscriptions.values()) {
+      sub.notifyClosed();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------- types
+
+  /** Something that waits for a message: a blocked receive or a subscription with credit. */
+  interface Receiver {
+    /** @return whether it can take a message of this many bytes now */
+    boolean canTake(int length);
+
+    /** Takes the message. @return whether it still waits for more (stays a receiver) */
+    boolean deliver(Buffer message);
+  }
+
+  /** A blocked receive. */
+  private final class Waiter implements Receiver {
+    final String receiveId;
+    final Promise<ReceiveResult> promise = Promise.promise();
+    long timer = -1;
+
+    Waiter(String receiveId) {
+      this.receiveId = receiveId;
+    }
+
+    @Override
+    public boolean canTake(int length) {
+      return true;
+    }
+
+    @Override
+    public boolean deliver(Buffer message) {
+      scheduler.cancelTimer(timer);
+      promise.complete(ReceiveResult.message(message));
+      return false;
+    }
+
+    void closed() {
+      scheduler.cancelTimer(timer);
+      promise.complete(ReceiveResult.closed());
+    }
+  }
+
+  /** A blocked send. */
+  private static final class PendingSend {
+    final Buffer payload;
+    final Promise<SendResult> promise;
+    long timer = -1;
+
+    PendingSend(Buffer payload, Promise<SendResult> promise) {
+      this.payload = payload;
+      this.promise = promise;
+    }
+  }
+}

@@ -1,0 +1,140 @@
+package io.github.vertxchannels.impl;
+
+import io.github.vertxchannels.ChannelAddresses;
+import io.github.vertxchannels.ChannelInfo;
+import io.github.vertxchannels.ChannelKind;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+import java.util.List;
+
+/**
+ * The consumer side of a push subscription over the event bus (used by {@code ChannelStream} and
+ * by the gRPC stream handler): a consumer on a fresh subscriber address receives the owner's
+ * pushes; credit, acknowledgements and releases go to the owner as fire-and-forget messages.
+ * Event-bus order between two addresses is kept, so the owner sees flow messages in the order
+ * they were sent. Confined to the context that opened it.
+ */
+public final class ChannelSubscriber {
+
+  /** What the owner pushes. */
+  public interface Listener {
+    /** Messages, with consecutive sequence numbers from {@code firstSeq}. */
+    void deliveries(long firstSeq, List<Buffer> payloads);
+
+    /** The channel is closed and empty. */
+    void closed();
+
+    /** The answer to a release. */
+    void released(long upToSeq, int returned);
+  }
+
+  private final EventBusChannels channels;
+  private final String channelId;
+  private final MessageConsumer<Object> consumer;
+  private String subscriptionId;
+  private ChannelInfo info;
+  private boolean ended;
+
+  private ChannelSubscriber(EventBusChannels channels, String channelId, MessageConsumer<Object> consumer) {
+    this.channels = channels;
+    this.channelId = channelId;
+    this.consumer = consumer;
+  }
+
+  /**
+   * Opens a subscription.
+   *
+   * @param expectedKind the kind the channel must have, or {@code null} for either
+   * @return the subscriber once the owner has accepted it; fails like an attach
+   */
+  public static Future<ChannelSubscriber> open(Vertx vertx, String channelId, ChannelKind expectedKind,
+                                               long creditMessages, long creditBytes, Listener listener) {
+    EventBusChannels channels = new EventBusChannels(vertx);
+    EventBus eventBus = vertx.eventBus();
+    String address = ChannelAddresses.SUBSCRIBER_PREFIX + ChannelRegistry.randomToken(12);
+    MessageConsumer<Object> consumer = eventBus.consumer(address);
+    ChannelSubscriber subscriber = new ChannelSubscriber(channels, channelId, consumer);
+    consumer.handler(m -> subscriber.onEvent(m, listener));
+    return consumer.completion().compose(v -> {
+      DeliveryOptions options = new DeliveryOptions()
+        .addHeader(ChannelAddresses.SUBSCRIBER, address)
+        .addHeader(ChannelAddresses.CREDIT_MESSAGES, Long.toString(creditMessages))
+        .addHeader(ChannelAddresses.CREDIT_BYTES, Long.toString(creditBytes));
+      if (expectedKind != null) {
+        options.addHeader(ChannelAddresses.KIND, expectedKind.wireName());
+      }
+      return channels.<JsonObject>request(channelId, ChannelAddresses.ACTION_SUBSCRIBE, null, options);
+    }).map(reply -> {
+      subscriber.subscriptionId = reply.body().getString("sub");
+      subscriber.info = ChannelInfo.fromJson(reply.body());
+      return subscriber;
+    }).onFailure(err -> consumer.unregister());
+  }
+
+  private void onEvent(Message<Object> message, Listener listener) {
+    if (ended) {
+      return; // late pushes after unsubscribe were given back by the owner already
+    }
+    String event = message.headers().get(ChannelAddresses.EVENT);
+    if (ChannelAddresses.EVENT_DELIVERIES.equals(event)) {
+      DeliveryBatch batch = (DeliveryBatch) message.body();
+      listener.deliveries(batch.firstSeq(), batch.payloads());
+    } else if (ChannelAddresses.EVENT_CLOSED.equals(event)) {
+      listener.closed();
+    } else if (ChannelAddresses.EVENT_RELEASED.equals(event)) {
+      listener.released(Long.parseLong(message.headers().get(ChannelAddresses.UP_TO)),
+        Integer.parseInt(message.headers().get(ChannelAddresses.RETURNED)));
+    }
+  }
+
+  /** @return the channel's info when the subscription opened */
+  public ChannelInfo info() {
+    return info;
+  }
+
+  /**
+   * Grants credit, acknowledges up to a sequence number and/or releases, in one message.
+   *
+   * @param ackUpTo 0 for no acknowledgement
+   */
+  public void flow(long creditMessages, long creditBytes, long ackUpTo, boolean release) {
+    if (ended) {
+      return;
+    }
+    DeliveryOptions options = new DeliveryOptions().addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId);
+    if (creditMessages > 0) {
+      options.addHeader(ChannelAddresses.CREDIT_MESSAGES, Long.toString(creditMessages));
+    }
+    if (creditBytes > 0) {
+      options.addHeader(ChannelAddresses.CREDIT_BYTES, Long.toString(creditBytes));
+    }
+    if (ackUpTo > 0) {
+      options.addHeader(ChannelAddresses.ACK, Long.toString(ackUpTo));
+    }
+    if (release) {
+      options.addHeader(ChannelAddresses.RELEASE, "true");
+    }
+    channels.post(channelId, ChannelAddresses.ACTION_FLOW, null, options);
+  }
+
+  /**
+   * Ends the subscription: everything pushed and not acknowledged returns to the head of the
+   * channel (S-EXT-REDELIVER). Idempotent.
+   */
+  public Future<Void> close() {
+    if (ended) {
+      return Future.succeededFuture();
+    }
+    ended = true;
+    channels.post(channelId, ChannelAddresses.ACTION_UNSUBSCRIBE, null,
+      new DeliveryOptions().addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId));
+    return consumer.unregister();
+  }
+}

@@ -1,0 +1,241 @@
+package io.github.vertxchannels.impl;
+
+import io.github.vertxchannels.ByteChannel;
+import io.github.vertxchannels.Channel;
+import io.github.vertxchannels.ChannelAddresses;
+import io.github.vertxchannels.ChannelError;
+import io.github.vertxchannels.ChannelInfo;
+import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.Channels;
+import io.github.vertxchannels.InvalidArgumentException;
+import io.github.vertxchannels.OwnerLostException;
+import io.github.vertxchannels.ChannelProtocolException;
+import io.github.vertxchannels.ReceiveResult;
+import io.github.vertxchannels.SendResult;
+import io.vertx.core.buffer.Buffer;
+import io.github.vertxchannels.TermChannel;
+import io.github.vertxchannels.UnknownChannelException;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBus;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+
+/**
+ * {@link Channels} over the event bus: every operation is one request to the channel's owner
+ * address (derived from the id), answered by the owner's handler for that action.
+ */
+public final class EventBusChannels implements Channels {
+
+  /** How long a request may take beyond its own timeout before the event bus gives up on it. */
+  static final long REPLY_MARGIN_MS = 30_000;
+
+  private final Vertx vertx;
+  private final EventBus eventBus;
+
+  /**
+   * @param vertx the Vert.x instance
+   */
+  public EventBusChannels(Vertx vertx) {
+    this.vertx = vertx;
+    this.eventBus = vertx.eventBus();
+    Codecs.register(eventBus);
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public Future<TermChannel> newChannel(long maxSize) {
+    return create(ChannelKind.TERM, maxSize).map(info -> new ChannelImpl.Term(this, info.id()));
+  }
+
+  @Override
+  public Future<ByteChannel> newByteChannel(long maxSize) {
+    return create(ChannelKind.BYTES, maxSize).map(info -> new ChannelImpl.Bytes(this, info.id()));
+  }
+
+  @Override
+  public Future<TermChannel> channel(String id) {
+    return attach(id, ChannelKind.TERM).map(info -> new ChannelImpl.Term(this, id));
+  }
+
+  @Override
+  public Future<ByteChannel> byteChannel(String id) {
+    return attach(id, ChannelKind.BYTES).map(info -> new ChannelImpl.Bytes(this, id));
+  }
+
+  @Override
+  public Future<Channel> attach(String id) {
+    return attach(id, null).map(info -> info.kind() == ChannelKind.TERM
+      ? new ChannelImpl.Term(this, id)
+      : new ChannelImpl.Bytes(this, id));
+  }
+
+  /**
+   * Creates a channel on this node's channel verticle.
+   *
+   * @return the new channel's info
+   */
+  public Future<ChannelInfo> create(ChannelKind kind, long maxSize) {
+    if (maxSize < 0) {
+      return Future.failedFuture(new InvalidArgumentException(
+        "max_size must be a non-negative integer (bytes, 0 = unlimited), got " + maxSize));
+    }
+    JsonObject body = new JsonObject().put("kind", kind.wireName()).put("max_size", maxSize);
+    return eventBus.<JsonObject>request(ChannelAddresses.CREATE, body)
+      .recover(EventBusChannels::mapFailure)
+      .map(m -> ChannelInfo.fromJson(m.body()));
+  }
+
+  /**
+   * Looks a channel up, checking its kind when {@code kind} is not null.
+   *
+   * @return its info
+   */
+  public Future<ChannelInfo> attach(String id, ChannelKind kind) {
+    DeliveryOptions options = new DeliveryOptions();
+    if (kind != null) {
+      options.addHeader(ChannelAddresses.KIND, kind.wireName());
+    }
+    return this.<JsonObject>request(id, ChannelAddresses.ACTION_ATTACH, null, options)
+      .map(m -> ChannelInfo.fromJson(m.body()));
+  }
+
+  /** Non-blocking send to a channel by id (S-SEND-1..5). */
+  public Future<SendResult> send(String channelId, Buffer payload) {
+    return request(channelId, ChannelAddresses.ACTION_SEND, payload, Codecs.payloadOptions()).map(EventBusChannels::sendResult);
+  }
+
+  /** Blocking send to a channel by id (S-EXT-SENDWAIT). */
+  public Future<SendResult> send(String channelId, Buffer payload, long timeoutMs) {
+    DeliveryOptions options = Codecs.payloadOptions()
+      .addHeader(ChannelAddresses.TIMEOUT, Long.toString(timeoutMs))
+      .setSendTimeout(replyTimeout(timeoutMs));
+    return request(channelId, ChannelAddresses.ACTION_SEND, payload, options).map(EventBusChannels::sendResult);
+  }
+
+  /** Non-blocking receive from a channel by id (S-RECV-1). */
+  public Future<ReceiveResult> tryReceive(String channelId) {
+    return request(channelId, ChannelAddresses.ACTION_TRY_RECEIVE, null, new DeliveryOptions()).map(EventBusChannels::receiveResult);
+  }
+
+  /**
+   * Blocking receive from a channel by id (S-RECV-3).
+   *
+   * @param receiveId an id to cancel the wait with ({@link #cancelReceive(String, String)})
+   */
+  public Future<ReceiveResult> receive(String channelId, long timeoutMs, String receiveId) {
+    // The owner answers the timeout; the event bus waits longer so that it never drops a reply
+    // carrying a message the owner already dequeued (S-FIX-CANCEL).
+    DeliveryOptions options = new DeliveryOptions()
+      .addHeader(ChannelAddresses.TIMEOUT, Long.toString(timeoutMs))
+      .addHeader(ChannelAddresses.RECEIVE_ID, receiveId)
+      .setSendTimeout(replyTimeout(timeoutMs));
+    return request(channelId, ChannelAddresses.ACTION_RECEIVE, null, options).map(EventBusChannels::receiveResult);
+  }
+
+  /** Cancels a blocking receive started with {@code receiveId}; it fails with a timeout, leaving no trace. */
+  public void cancelReceive(String channelId, String receiveId) {
+    post(channelId, ChannelAddresses.ACTION_CANCEL_RECEIVE, null,
+      new DeliveryOptions().addHeader(ChannelAddresses.RECEIVE_ID, receiveId));
+  }
+
+  /** Puts a received message back at the head of its channel (its receiver went away, S-FIX-CANCEL). */
+  public Future<Void> requeue(String channelId, Buffer payload) {
+    return request(channelId, ChannelAddresses.ACTION_REQUEUE, payload, Codecs.payloadOptions()).mapEmpty();
+  }
+
+  /** Closes a channel by id (S-CLOSE-1). */
+  public Future<Void> close(String channelId) {
+    return request(channelId, ChannelAddresses.ACTION_CLOSE, null, new DeliveryOptions()).mapEmpty();
+  }
+
+  /** Info of a channel by id (S-INFO-1). */
+  public Future<ChannelInfo> info(String channelId) {
+    return this.<JsonObject>request(channelId, ChannelAddresses.ACTION_INFO, null, new DeliveryOptions())
+      .map(m -> ChannelInfo.fromJson(m.body()));
+  }
+
+  /** @return a fresh id for {@link #receive(String, long, String)} */
+  public static String newReceiveId() {
+    return ChannelRegistry.randomToken(9);
+  }
+
+  static long replyTimeout(long timeoutMs) {
+    return timeoutMs < 0 ? Long.MAX_VALUE : timeoutMs + REPLY_MARGIN_MS;
+  }
+
+  private static SendResult sendResult(Message<Object> reply) {
+    return SendResult.fromWireName(reply.headers().get(ChannelAddresses.RESULT));
+  }
+
+  private static ReceiveResult receiveResult(Message<Object> reply) {
+    String result = reply.headers().get(ChannelAddresses.RESULT);
+    switch (result == null ? "" : result) {
+      case "message":
+        return ReceiveResult.message((Buffer) reply.body());
+      case "closed":
+        return ReceiveResult.closed();
+      case "empty":
+        return ReceiveResult.empty();
+      default:
+        throw new ChannelProtocolException("unexpected receive result '" + result + "'");
+    }
+  }
+
+  /**
+   * Sends one request to the owner of {@code channelId}.
+   *
+   * @return the reply; failures are {@link io.github.vertxchannels.ChannelException}s
+   */
+  public <T> Future<Message<T>> request(String channelId, String action, Object body, DeliveryOptions options) {
+    String ownerKey = ChannelAddresses.ownerKeyOf(channelId);
+    if (ownerKey == null) {
+      return Future.failedFuture(new UnknownChannelException("no channel with id '" + channelId + "'"));
+    }
+    options.addHeader(ChannelAddresses.ACTION, action).addHeader(ChannelAddresses.CHANNEL, channelId);
+    return eventBus.<T>request(ChannelAddresses.ownerAddress(ownerKey), body, options)
+      .recover(failure -> mapFailure(failure, channelId));
+  }
+
+  /** Fire-and-forget message to the owner of {@code channelId}. */
+  void post(String channelId, String action, Object body, DeliveryOptions options) {
+    String ownerKey = ChannelAddresses.ownerKeyOf(channelId);
+    if (ownerKey != null) {
+      options.addHeader(ChannelAddresses.ACTION, action).addHeader(ChannelAddresses.CHANNEL, channelId);
+      eventBus.send(ChannelAddresses.ownerAddress(ownerKey), body, options);
+    }
+  }
+
+  private static <T> Future<T> mapFailure(Throwable failure) {
+    return mapFailure(failure, null);
+  }
+
+  /** Turns event-bus failures into the API's exception types. */
+  static <T> Future<T> mapFailure(Throwable failure, String channelId) {
+    if (failure instanceof ReplyException re) {
+      switch (re.failureType()) {
+        case RECIPIENT_FAILURE: {
+          ChannelError error = ChannelError.fromCode(re.failureCode());
+          if (error != null) {
+            return Future.failedFuture(error.toException(re.getMessage()));
+          }
+          break;
+        }
+        case NO_HANDLERS:
+          // Nobody serves this owner key: the id is unknown here. (In a cluster, a key whose node
+          // has left is reported as OWNER_LOST by the cluster layer before it gets here.)
+          return Future.failedFuture(channelId == null
+            ? new OwnerLostException("no channel verticle is deployed on this node")
+            : new UnknownChannelException("no channel with id '" + channelId + "'"));
+        default:
+          break;
+      }
+    }
+    return Future.failedFuture(failure);
+  }
+}

@@ -1,0 +1,41 @@
+package io.github.vertxchannels.impl;
+
+import io.github.vertxchannels.ChannelAddresses;
+import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.SendResult;
+import io.github.vertxchannels.etf.Etf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.Message;
+
+/**
+ * {@code send}: validates a term payload (S-FIX-DECODE) before anything is enqueued, then sends
+ * without waiting, or waiting for room when a {@code timeout} header is present (S-EXT-SENDWAIT).
+ */
+final class SendHandler extends OwnerHandler {
+
+  SendHandler(ChannelRegistry registry) {
+    super(registry);
+  }
+
+  @Override
+  protected void handle(Message<Object> message, ChannelQueue channel) {
+    if (!(message.body() instanceof Buffer payload)) {
+      throw new IllegalArgumentException("send needs a payload buffer as its body");
+    }
+    if (channel.kind() == ChannelKind.TERM) {
+      Etf.validate(payload);
+    }
+    String timeout = message.headers().get(ChannelAddresses.TIMEOUT);
+    if (timeout == null) {
+      reply(message, channel.send(payload));
+    } else {
+      long timeoutMs = longHeader(message, ChannelAddresses.TIMEOUT, -1);
+      replyWith(message, channel.sendWait(payload, timeoutMs), SendHandler::reply);
+    }
+  }
+
+  static void reply(Message<?> message, SendResult result) {
+    message.reply(null, new DeliveryOptions().addHeader(ChannelAddresses.RESULT, result.wireName()));
+  }
+}

@@ -1,0 +1,18 @@
+package io.github.vertxchannels.impl;
+
+import io.vertx.core.buffer.Buffer;
+
+import java.util.List;
+
+/** Where a subscription's events go: the subscriber's event-bus address, in production. */
+interface SubscriberSink {
+
+  /** Pushed messages; sequence numbers {@code firstSeq, firstSeq + 1, ...}. */
+  void deliveries(long firstSeq, List<Buffer> payloads);
+
+  /** The channel is closed and empty. */
+  void closed();
+
+  /** The answer to a release: everything up to {@code upToSeq} went back, {@code returned} messages. */
+  void released(long upToSeq, int returned);
+}

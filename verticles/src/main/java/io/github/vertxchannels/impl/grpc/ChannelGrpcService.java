@@ -1,0 +1,62 @@
+package io.github.vertxchannels.impl.grpc;
+
+import io.github.vertxchannels.grpc.ChannelServerOptions;
+import io.github.vertxchannels.grpc.v1.ChannelServiceGrpcService;
+import io.github.vertxchannels.impl.EventBusChannels;
+import io.vertx.core.Vertx;
+import io.vertx.grpc.server.GrpcServer;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.IdentityHashMap;
+import java.util.Set;
+
+/**
+ * Binds {@code vertx.channels.v1.ChannelService} on a {@link GrpcServer}: one handler per rpc,
+ * every one of them a thin adapter over the event-bus Java API.
+ */
+public final class ChannelGrpcService {
+
+  private final Vertx vertx;
+  private final ChannelServerOptions options;
+  private final EventBusChannels channels;
+  private final Keepalive keepalive;
+  private final Set<StreamSession> sessions = Collections.newSetFromMap(new IdentityHashMap<>());
+
+  /**
+   * @param vertx the Vert.x instance (a channel verticle must be deployed on it or its cluster)
+   * @param options server options (message limit, batching, keepalive)
+   */
+  public ChannelGrpcService(Vertx vertx, ChannelServerOptions options) {
+    this.vertx = vertx;
+    this.options = options;
+    this.channels = new EventBusChannels(vertx);
+    this.keepalive = new Keepalive(vertx, options.getKeepaliveIntervalMs());
+  }
+
+  /** Binds every rpc on the server. */
+  public void bind(GrpcServer server) {
+    new UnaryCalls(channels).bind(server);
+    server.callHandler(ChannelServiceGrpcService.TryReceive, call -> call.handler(request ->
+      ReceiveCall.start(channels, call, request.getChannelId(), null)));
+    server.callHandler(ChannelServiceGrpcService.Receive, call -> call.handler(request ->
+      ReceiveCall.start(channels, call, request.getChannelId(), request.getTimeoutMs())));
+    server.callHandler(ChannelServiceGrpcService.Stream, call -> {
+      keepalive.watch(call.connection());
+      StreamSession session = new StreamSession(vertx, channels, options, call, sessions::remove);
+      sessions.add(session);
+      session.start();
+    });
+  }
+
+  /** Ends every open stream with UNAVAILABLE; their unacknowledged messages return to their channels. */
+  public void shutdown() {
+    new ArrayList<>(sessions).forEach(StreamSession::shutdown);
+  }
+
+  /** @return how many Stream calls are open */
+  public int openStreams() {
+    return sessions.size();
+  }
+
+}

@@ -1,0 +1,57 @@
+package io.github.vertxchannels.impl.grpc;
+
+import io.github.vertxchannels.ChannelInfo;
+import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.InvalidArgumentException;
+import io.github.vertxchannels.SendResult;
+
+/** Conversions between the Java API's types and the generated protobuf types. */
+final class Protos {
+
+  private Protos() {
+  }
+
+  static io.github.vertxchannels.grpc.v1.ChannelInfo info(ChannelInfo info) {
+    return io.github.vertxchannels.grpc.v1.ChannelInfo.newBuilder()
+      .setId(info.id())
+      .setKind(kind(info.kind()))
+      .setSize(info.size())
+      .setMaxSize(info.maxSize())
+      .setClosed(info.closed())
+      .setMessages(info.messages())
+      .setWaitingReceivers(info.waitingReceivers())
+      .setWaitingSenders(info.waitingSenders())
+      .build();
+  }
+
+  static io.github.vertxchannels.grpc.v1.ChannelKind kind(ChannelKind kind) {
+    return kind == ChannelKind.TERM
+      ? io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM
+      : io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_BYTES;
+  }
+
+  /** @return the kind, or {@code null} for UNSPECIFIED (meaning "either") */
+  static ChannelKind kindOrNull(io.github.vertxchannels.grpc.v1.ChannelKind kind) {
+    switch (kind) {
+      case CHANNEL_KIND_TERM:
+        return ChannelKind.TERM;
+      case CHANNEL_KIND_BYTES:
+        return ChannelKind.BYTES;
+      case CHANNEL_KIND_UNSPECIFIED:
+        return null;
+      default:
+        throw new InvalidArgumentException("unknown channel kind " + kind);
+    }
+  }
+
+  static io.github.vertxchannels.grpc.v1.SendResult sendResult(SendResult result) {
+    switch (result) {
+      case OK:
+        return io.github.vertxchannels.grpc.v1.SendResult.SEND_RESULT_OK;
+      case BUSY:
+        return io.github.vertxchannels.grpc.v1.SendResult.SEND_RESULT_BUSY;
+      default:
+        return io.github.vertxchannels.grpc.v1.SendResult.SEND_RESULT_CLOSED;
+    }
+  }
+}

@@ -1,0 +1,345 @@
+package io.github.vertxchannels.impl.grpc;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
+import io.github.vertxchannels.ChannelError;
+import io.github.vertxchannels.ChannelException;
+import io.github.vertxchannels.grpc.ChannelServerOptions;
+import io.github.vertxchannels.grpc.v1.ChannelClosed;
+import io.github.vertxchannels.grpc.v1.ClientFrame;
+import io.github.vertxchannels.grpc.v1.Deliveries;
+import io.github.vertxchannels.grpc.v1.OpenStream;
+import io.github.vertxchannels.grpc.v1.Opened;
+import io.github.vertxchannels.grpc.v1.Released;
+import io.github.vertxchannels.grpc.v1.Send;
+import io.github.vertxchannels.grpc.v1.SendResult;
+import io.github.vertxchannels.grpc.v1.SendResults;
+import io.github.vertxchannels.grpc.v1.ServerFrame;
+import io.github.vertxchannels.impl.ChannelSubscriber;
+import io.github.vertxchannels.impl.DeliveryBatch;
+import io.github.vertxchannels.impl.EventBusChannels;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.server.GrpcServerRequest;
+import io.vertx.grpc.server.GrpcServerResponse;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * One Stream call: a session on one channel (wire protocol in verticles/README.md).
+ *
+ * <p>Consuming: the session holds an event-bus subscription at the channel's owner. Credit frames
+ * go to the owner, which pushes no more than the credit (S-EXT-CREDIT); pushed batches are
+ * coalesced here into Deliveries frames of at most {@code batch_max_messages} /
+ * {@code batch_max_bytes}, written as long as HTTP/2 accepts them ({@code writeQueueFull} /
+ * drain), so the server buffers at most the client's credit. Acks go to the owner; when the call
+ * ends for any reason the subscription ends and the owner returns every unacknowledged message to
+ * the head of the channel (S-EXT-REDELIVER).
+ *
+ * <p>Producing: each Send frame's payloads are sent in order; one SendResults frame answers each
+ * Send frame, in the order of the frames.
+ *
+ * <p>Confined to the call's event loop.
+ */
+final class StreamSession implements ChannelSubscriber.Listener {
+
+  private enum State { NEW, OPENING, OPEN, ENDED }
+
+  private final Vertx vertx;
+  private final Context context;
+  private final EventBusChannels channels;
+  private final ChannelServerOptions options;
+  private final GrpcServerRequest<ClientFrame, ServerFrame> call;
+  private final GrpcServerResponse<ClientFrame, ServerFrame> response;
+  private final Consumer<StreamSession> onEnd;
+
+  private State state = State.NEW;
+  private String channelId;
+  private ChannelSubscriber subscriber;
+  /** Frames to write, in order: {@link DeliveryBatch}es (possibly partly written) and control frames. */
+  private final ArrayDeque<Object> outbox = new ArrayDeque<>();
+  /** How many payloads of the head batch were already written. */
+  private int headOffset;
+  private boolean flushScheduled;
+  /** Highest sequence number written to the client. */
+  private long pushedSeq;
+  private long ackedSeq;
+  /** Completes when the SendResults of every earlier Send frame have been written. */
+  private Future<Void> sendChain = Future.succeededFuture();
+
+  StreamSession(Vertx vertx, EventBusChannels channels, ChannelServerOptions options,
+                GrpcServerRequest<ClientFrame, ServerFrame> call, Consumer<StreamSession> onEnd) {
+    this.vertx = vertx;
+    this.context = vertx.getOrCreateContext();
+    this.channels = channels;
+    this.options = options;
+    this.call = call;
+    this.response = call.response();
+    this.onEnd = onEnd;
+  }
+
+  void start() {
+    call.handler(this::onFrame);
+    call.endHandler(v -> onClientEnd());
+    call.exceptionHandler(err -> end());
+    response.exceptionHandler(err -> end());
+    response.drainHandler(v -> flush());
+  }
+
+  /** The server is stopping: tell the client and give everything unacknowledged back. */
+  void shutdown() {
+    protocolError(GrpcStatus.UNAVAILABLE, "the server is shutting down; unacknowledged messages were returned to the channel");
+  }
+
+  // ------------------------------------------------------------------------------ client frames
+
+  private void onFrame(ClientFrame frame) {
+    if (state == State.ENDED) {
+      return;
+    }
+    if (frame.getFrameCase() == ClientFrame.FrameCase.OPEN) {
+      if (state != State.NEW) {
+        protocolError(GrpcStatus.FAILED_PRECONDITION, "OpenStream may be sent only once, as the first frame");
+      } else {
+        open(frame.getOpen());
+      }
+      return;
+    }
+    if (state == State.NEW) {
+      protocolError(GrpcStatus.FAILED_PRECONDITION, "the first frame of a stream must be OpenStream, got " + frame.getFrameCase());
+      return;
+    }
+    switch (frame.getFrameCase()) {
+      case CREDIT:
+        subscriber.flow(frame.getCredit().getMessages(), frame.getCredit().getBytes(), 0, false);
+        break;
+      case ACK:
+        onAck(frame.getAck().getUpToSeq());
+        break;
+      case RELEASE:
+        subscriber.flow(0, 0, 0, true);
+        break;
+      case SEND:
+        onSend(frame.getSend());
+        break;
+      default:
+        protocolError(GrpcStatus.INVALID_ARGUMENT, "empty ClientFrame: set one of open, credit, ack, release, send");
+    }
+  }
+
+  private void open(OpenStream open) {
+    state = State.OPENING;
+    channelId = open.getChannelId();
+    // No other frame is read until the subscription exists: frames keep their order.
+    call.pause();
+    Future<ChannelSubscriber> opened;
+    try {
+      opened = ChannelSubscriber.open(vertx, channelId, Protos.kindOrNull(open.getExpectedKind()),
+        open.getInitialCreditMessages(), open.getInitialCreditBytes(), this);
+    } catch (RuntimeException e) {
+      opened = Future.failedFuture(e);
+    }
+    opened.onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ar.cause());
+        return;
+      }
+      subscriber = ar.result();
+      if (state == State.ENDED) {
+        subscriber.close();
+        return;
+      }
+      state = State.OPEN;
+      enqueue(ServerFrame.newBuilder().setOpened(Opened.newBuilder()
+        .setInfo(Protos.info(subscriber.info()))
+        .setMaxMessageBytes(options.getMaxMessageSize())).build());
+      call.resume();
+    });
+  }
+
+  private void onAck(long upToSeq) {
+    if (upToSeq > pushedSeq) {
+      protocolError(GrpcStatus.FAILED_PRECONDITION,
+        "Ack up_to_seq " + upToSeq + " was never pushed: the highest sequence number pushed is " + pushedSeq);
+      return;
+    }
+    if (upToSeq > ackedSeq) {
+      ackedSeq = upToSeq;
+      subscriber.flow(0, 0, upToSeq, false);
+    }
+  }
+
+  private void onSend(Send send) {
+    // Issue every send now, in order (the owner serves them in arrival order); answer each frame
+    // after the frames before it.
+    List<Future<SendResult>> results = new ArrayList<>(send.getPayloadsCount());
+    String[] detail = new String[1];
+    for (ByteString payload : send.getPayloadsList()) {
+      Buffer buffer = Buffer.buffer(payload.toByteArray());
+      Future<io.github.vertxchannels.SendResult> sent = send.getWait()
+        ? channels.send(channelId, buffer, send.getTimeoutMs())
+        : channels.send(channelId, buffer);
+      results.add(sent.map(Protos::sendResult).recover(err -> perSendFailure(err, detail)));
+    }
+    Future<Void> previous = sendChain;
+    sendChain = previous.transform(v -> Future.join(results)).transform(ar -> {
+      if (ar.failed()) {
+        fail(ar.cause()); // not a per-send outcome: the channel is gone, say so and end
+        return Future.succeededFuture();
+      }
+      SendResults.Builder frame = SendResults.newBuilder().setFirstSeq(send.getFirstSeq());
+      for (Future<SendResult> r : results) {
+        frame.addResults(r.result());
+      }
+      if (detail[0] != null) {
+        frame.setDetail(detail[0]);
+      }
+      enqueue(ServerFrame.newBuilder().setSendResults(frame).build());
+      return Future.succeededFuture();
+    });
+  }
+
+  /** Failures that are the outcome of one send become results; others end the stream. */
+  private static Future<SendResult> perSendFailure(Throwable err, String[] detail) {
+    if (err instanceof ChannelException e) {
+      SendResult result = switch (e.error()) {
+        case INVALID_ARGUMENT -> SendResult.SEND_RESULT_INVALID;
+        case TOO_LARGE -> SendResult.SEND_RESULT_TOO_LARGE;
+        case TIMEOUT -> SendResult.SEND_RESULT_TIMEOUT;
+        default -> null;
+      };
+      if (result != null) {
+        if (detail[0] == null && result != SendResult.SEND_RESULT_TIMEOUT) {
+          detail[0] = e.getMessage();
+        }
+        return Future.succeededFuture(result);
+      }
+    }
+    return Future.failedFuture(err);
+  }
+
+  private void onClientEnd() {
+    // The client half-closed: answer its pending sends, then end the call with OK.
+    sendChain.onComplete(v -> {
+      if (state != State.ENDED) {
+        flush();
+        end();
+        try {
+          response.end();
+        } catch (IllegalStateException alreadyEnded) {
+          // ended by a failure meanwhile
+        }
+      }
+    });
+  }
+
+  // ------------------------------------------------------------------------------ owner events
+
+  @Override
+  public void deliveries(long firstSeq, List<Buffer> payloads) {
+    if (state != State.ENDED) {
+      enqueue(new DeliveryBatch(firstSeq, payloads));
+    }
+  }
+
+  @Override
+  public void closed() {
+    if (state != State.ENDED) {
+      enqueue(ServerFrame.newBuilder().setClosed(ChannelClosed.getDefaultInstance()).build());
+    }
+  }
+
+  @Override
+  public void released(long upToSeq, int returned) {
+    if (state != State.ENDED) {
+      enqueue(ServerFrame.newBuilder().setReleased(Released.newBuilder().setUpToSeq(upToSeq).setReturned(returned)).build());
+    }
+  }
+
+  // --------------------------------------------------------------------------------- writing
+
+  private void enqueue(Object item) {
+    outbox.addLast(item);
+    if (!flushScheduled) {
+      // Coalesce everything that arrives during this turn of the event loop into few frames.
+      flushScheduled = true;
+      context.runOnContext(v -> {
+        flushScheduled = false;
+        flush();
+      });
+    }
+  }
+
+  /** Writes the outbox while HTTP/2 accepts more; the drain handler resumes it. */
+  private void flush() {
+    while (state != State.ENDED && !outbox.isEmpty() && !response.writeQueueFull()) {
+      Object head = outbox.peekFirst();
+      if (head instanceof ServerFrame frame) {
+        outbox.pollFirst();
+        response.write(frame);
+      } else {
+        response.write(nextDeliveries((DeliveryBatch) head));
+      }
+    }
+  }
+
+  /** Takes the next Deliveries frame off the head batch, within the batching limits. */
+  private ServerFrame nextDeliveries(DeliveryBatch batch) {
+    List<Buffer> payloads = batch.payloads();
+    Deliveries.Builder frame = Deliveries.newBuilder().setFirstSeq(batch.firstSeq() + headOffset);
+    long bytes = 0;
+    int count = 0;
+    while (headOffset < payloads.size()) {
+      Buffer p = payloads.get(headOffset);
+      if (count > 0 && (count >= options.getBatchMaxMessages() || bytes + p.length() > options.getBatchMaxBytes())) {
+        break;
+      }
+      frame.addPayloads(UnsafeByteOperations.unsafeWrap(p.getBytes()));
+      bytes += p.length();
+      count++;
+      headOffset++;
+    }
+    pushedSeq = batch.firstSeq() + headOffset - 1;
+    if (headOffset == payloads.size()) {
+      outbox.pollFirst();
+      headOffset = 0;
+    }
+    return ServerFrame.newBuilder().setDeliveries(frame).build();
+  }
+
+  // ---------------------------------------------------------------------------------- ending
+
+  private void fail(Throwable err) {
+    if (err instanceof ChannelException e && e.error() == ChannelError.NOT_FOUND) {
+      protocolError(GrpcStatus.NOT_FOUND, e.getMessage());
+    } else {
+      protocolError(GrpcErrors.status(err), err.getMessage() == null ? err.toString() : err.getMessage());
+    }
+  }
+
+  private void protocolError(GrpcStatus status, String message) {
+    if (state != State.ENDED) {
+      end();
+      GrpcErrors.fail(response, status, message);
+    }
+  }
+
+  /** Ends the session: the subscription ends and the owner takes back everything unacknowledged. */
+  private void end() {
+    if (state == State.ENDED) {
+      return;
+    }
+    state = State.ENDED;
+    outbox.clear();
+    if (subscriber != null) {
+      subscriber.close();
+    }
+    onEnd.accept(this);
+  }
+}

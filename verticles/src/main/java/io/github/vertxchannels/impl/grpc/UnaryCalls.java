@@ -1,0 +1,95 @@
+package io.github.vertxchannels.impl.grpc;
+
+import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.InvalidArgumentException;
+import io.github.vertxchannels.impl.EventBusChannels;
+import io.github.vertxchannels.grpc.v1.AttachRequest;
+import io.github.vertxchannels.grpc.v1.AttachResponse;
+import io.github.vertxchannels.grpc.v1.ChannelServiceGrpcService;
+import io.github.vertxchannels.grpc.v1.CloseRequest;
+import io.github.vertxchannels.grpc.v1.CloseResponse;
+import io.github.vertxchannels.grpc.v1.CreateRequest;
+import io.github.vertxchannels.grpc.v1.CreateResponse;
+import io.github.vertxchannels.grpc.v1.InfoRequest;
+import io.github.vertxchannels.grpc.v1.InfoResponse;
+import io.github.vertxchannels.grpc.v1.SendRequest;
+import io.github.vertxchannels.grpc.v1.SendResponse;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.grpc.server.GrpcServer;
+
+import java.util.function.Function;
+
+/**
+ * The unary calls that need no more than "one request, one future, one response": create,
+ * attach, send, close, info. (Receives have their own handler: they must never lose a message
+ * to a cancelled call.)
+ */
+final class UnaryCalls {
+
+  private final EventBusChannels channels;
+
+  UnaryCalls(EventBusChannels channels) {
+    this.channels = channels;
+  }
+
+  void bind(GrpcServer server) {
+    unary(server, ChannelServiceGrpcService.Create, this::create);
+    unary(server, ChannelServiceGrpcService.Attach, this::attach);
+    unary(server, ChannelServiceGrpcService.Send, this::send);
+    unary(server, ChannelServiceGrpcService.Close, this::close);
+    unary(server, ChannelServiceGrpcService.Info, this::info);
+  }
+
+  private Future<CreateResponse> create(CreateRequest request) {
+    ChannelKind kind = Protos.kindOrNull(request.getKind());
+    if (kind == null) {
+      throw new InvalidArgumentException("kind is required: CHANNEL_KIND_TERM or CHANNEL_KIND_BYTES");
+    }
+    return channels.create(kind, request.getMaxSize())
+      .map(info -> CreateResponse.newBuilder().setInfo(Protos.info(info)).build());
+  }
+
+  private Future<AttachResponse> attach(AttachRequest request) {
+    return channels.attach(request.getChannelId(), Protos.kindOrNull(request.getExpectedKind()))
+      .map(info -> AttachResponse.newBuilder().setInfo(Protos.info(info)).build());
+  }
+
+  private Future<SendResponse> send(SendRequest request) {
+    Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
+    return (request.getWait()
+      ? channels.send(request.getChannelId(), payload, request.getTimeoutMs())
+      : channels.send(request.getChannelId(), payload))
+      .map(result -> SendResponse.newBuilder().setResult(Protos.sendResult(result)).build())
+      .recover(SendTimeouts::asResult);
+  }
+
+  private Future<CloseResponse> close(CloseRequest request) {
+    return channels.close(request.getChannelId()).map(v -> CloseResponse.getDefaultInstance());
+  }
+
+  private Future<InfoResponse> info(InfoRequest request) {
+    return channels.info(request.getChannelId())
+      .map(info -> InfoResponse.newBuilder().setInfo(Protos.info(info)).build());
+  }
+
+  /** Binds a unary method: decode, run, answer the value or the failure's status. */
+  static <Req, Resp> void unary(GrpcServer server, ServiceMethod<Req, Resp> method, Function<Req, Future<Resp>> logic) {
+    server.callHandler(method, call -> call.handler(request -> {
+      Future<Resp> result;
+      try {
+        result = logic.apply(request);
+      } catch (RuntimeException e) {
+        result = Future.failedFuture(e);
+      }
+      result.onComplete(ar -> {
+        if (ar.succeeded()) {
+          call.response().end(ar.result());
+        } else {
+          GrpcErrors.fail(call.response(), ar.cause());
+        }
+      });
+    }));
+  }
+}
