@@ -120,4 +120,85 @@ final class Tags {
       default: return "tag " + tag;
     }
   }
+
+  /** The end of the (validated) atom whose tag is at p. */
+  static int atomEnd(byte[] a, int p) {
+    int tag = a[p] & 0xFF;
+    return tag == ATOM_EXT || tag == ATOM_UTF8_EXT ? p + 3 + u16(a, p + 1) : p + 2 + u8(a, p + 1);
+  }
+
+  /** The end of the (validated) pid, reference, port or fun whose tag is at p. */
+  static int opaqueEnd(byte[] a, int p) {
+    switch (a[p] & 0xFF) {
+      case PID_EXT: return atomEnd(a, p + 1) + 9;
+      case NEW_PID_EXT: return atomEnd(a, p + 1) + 12;
+      case PORT_EXT: return atomEnd(a, p + 1) + 5;
+      case NEW_PORT_EXT: return atomEnd(a, p + 1) + 8;
+      case V4_PORT_EXT: return atomEnd(a, p + 1) + 12;
+      case REFERENCE_EXT: return atomEnd(a, p + 1) + 5;
+      case NEW_REFERENCE_EXT: return atomEnd(a, p + 3) + 1 + 4 * u16(a, p + 1);
+      case NEWER_REFERENCE_EXT: return atomEnd(a, p + 3) + 4 + 4 * u16(a, p + 1);
+      case EXPORT_EXT: {
+        int arity = atomEnd(a, atomEnd(a, p + 1));
+        return arity + ((a[arity] & 0xFF) == SMALL_INTEGER_EXT ? 2 : 5);
+      }
+      case NEW_FUN_EXT: return p + 1 + (int) u32(a, p + 1);
+      default: throw new IllegalStateException("not an opaque tag: " + (a[p] & 0xFF));
+    }
+  }
+
+  /**
+   * Parses the 31-byte text of a FLOAT_EXT at p the way the BEAM does: the text ends at the first
+   * NUL (or after 31 bytes) and must read {@code [+-]digits(.|,)digits[(e|E)[+-]digits]}.
+   *
+   * @return the value, or NaN when the text is malformed or overflows
+   */
+  static double parseFloatText(byte[] a, int p) {
+    int len = 0;
+    while (len < 31 && a[p + len] != 0) {
+      len++;
+    }
+    int i = p;
+    int end = p + len;
+    if (i < end && (a[i] == '+' || a[i] == '-')) {
+      i++;
+    }
+    int digits = i;
+    while (i < end && a[i] >= '0' && a[i] <= '9') {
+      i++;
+    }
+    if (i == digits || i == end || (a[i] != '.' && a[i] != ',')) {
+      return Double.NaN;
+    }
+    int point = i++;
+    digits = i;
+    while (i < end && a[i] >= '0' && a[i] <= '9') {
+      i++;
+    }
+    if (i == digits) {
+      return Double.NaN;
+    }
+    if (i < end && (a[i] == 'e' || a[i] == 'E')) {
+      i++;
+      if (i < end && (a[i] == '+' || a[i] == '-')) {
+        i++;
+      }
+      digits = i;
+      while (i < end && a[i] >= '0' && a[i] <= '9') {
+        i++;
+      }
+      if (i == digits) {
+        return Double.NaN;
+      }
+    }
+    if (i != end) {
+      return Double.NaN;
+    }
+    char[] text = new char[len];
+    for (int k = 0; k < len; k++) {
+      text[k] = p + k == point ? '.' : (char) a[p + k];
+    }
+    double d = Double.parseDouble(new String(text));
+    return Double.isInfinite(d) ? Double.NaN : d;
+  }
 }

@@ -38,6 +38,7 @@ final class ReceiveCall {
   }
 
   private void run(Long timeoutMs) {
+    call.errorHandler(err -> onGone());
     call.exceptionHandler(err -> onGone());
     call.response().exceptionHandler(err -> onGone());
     Future<ReceiveResult> result = timeoutMs == null

@@ -87,6 +87,8 @@ final class StreamSession implements ChannelSubscriber.Listener {
   void start() {
     call.handler(this::onFrame);
     call.endHandler(v -> onClientEnd());
+    // A client cancel arrives as a gRPC error (RST_STREAM CANCEL), a lost connection as an exception.
+    call.errorHandler(err -> end());
     call.exceptionHandler(err -> end());
     response.exceptionHandler(err -> end());
     response.drainHandler(v -> flush());
