@@ -24,6 +24,11 @@ public final class ChannelAddresses {
   public static final String PREFIX = "vertx-channels";
   /** Node-local address that creates a channel on this node's channel verticle. Body: JSON {@code {kind, max_size}}. */
   public static final String CREATE = PREFIX + ".create";
+  /**
+   * Cluster-wide create address served by the channel verticle of every node: the event bus picks
+   * one node per request in turn (placement "spread"). Same body as {@link #CREATE}.
+   */
+  public static final String CREATE_ANY = PREFIX + ".create.any";
   /** Prefix of owner addresses: {@code vertx-channels.owner.<owner key>}. */
   public static final String OWNER_PREFIX = PREFIX + ".owner.";
   /** Prefix of subscriber addresses: {@code vertx-channels.subscriber.<random>}. */

@@ -22,8 +22,15 @@ import io.vertx.core.internal.buffer.BufferInternal;
  *   <li>containers may nest at most {@link EtfLimits#maxDepth()} deep, and a compressed term may
  *       inflate to at most {@link EtfLimits#maxInflatedBytes()};
  *   <li>atom cache references, distribution headers and {@code LOCAL_EXT} are refused (they are
- *       meaningless outside the distribution protocol or the node that wrote them).
+ *       meaningless outside the distribution protocol or the node that wrote them);
+ *   <li>a {@code FLOAT_EXT}'s text must end with a NUL within its 31 bytes.
  * </ul>
+ *
+ * <p>One thing no sender-side check can know: a node decoding a pid, port or reference that names
+ * the node itself (its own node name and creation, e.g. {@code nonode@nohost} and creation 0 for
+ * every node not in distribution) holds it in its internal, narrower form, and refuses numbers
+ * that do not fit (on OTP 25: a pid id of 2^15 or more). Such identifiers are well-formed, and
+ * other nodes accept them, so they are accepted here.
  *
  * <p>Problems are reported as {@link EtfException}s (an {@link IllegalArgumentException}) whose
  * message names the problem and its byte offset. Validation is a single pass that allocates

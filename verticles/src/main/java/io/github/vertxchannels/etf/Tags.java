@@ -148,15 +148,20 @@ final class Tags {
   }
 
   /**
-   * Parses the 31-byte text of a FLOAT_EXT at p the way the BEAM does: the text ends at the first
-   * NUL (or after 31 bytes) and must read {@code [+-]digits(.|,)digits[(e|E)[+-]digits]}.
+   * Parses the 31-byte text of a FLOAT_EXT at p the way the BEAM does: the text ends at a NUL and
+   * must read {@code [+-]digits(.|,)digits[(e|E)[+-]digits]}. The NUL must be within the 31 bytes:
+   * the BEAM's parser would read on into the bytes that follow, so without it the outcome depends
+   * on them.
    *
-   * @return the value, or NaN when the text is malformed or overflows
+   * @return the value, or NaN when the text is malformed, unterminated or overflows
    */
   static double parseFloatText(byte[] a, int p) {
     int len = 0;
     while (len < 31 && a[p + len] != 0) {
       len++;
+    }
+    if (len == 31) {
+      return Double.NaN;
     }
     int i = p;
     int end = p + len;

@@ -120,7 +120,7 @@ final class Validator {
         case FLOAT_EXT:
           pos = fixed(at, pos, 31);
           if (Double.isNaN(parseFloatText(a, at + 1))) {
-            throw error(at, "FLOAT_EXT", "is not a finite float in Erlang's text form");
+            throw error(at, "FLOAT_EXT", "is not a finite float in Erlang's NUL-terminated text form");
           }
           break;
         case ATOM_EXT:

@@ -21,6 +21,8 @@ public class ChannelServerOptions {
   public static final int DEFAULT_BATCH_MAX_MESSAGES = 4096;
   /** Default interval between HTTP/2 PINGs to each client connection, in ms. */
   public static final long DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
+  /** Default placement of new channels: on the node the client is connected to. */
+  public static final String DEFAULT_PLACEMENT = "local";
   /** Bytes of gRPC and protobuf framing allowed on top of the largest payload. */
   public static final int FRAMING_HEADROOM = 64 * 1024;
 
@@ -30,6 +32,7 @@ public class ChannelServerOptions {
   private int batchMaxBytes = DEFAULT_BATCH_MAX_BYTES;
   private int batchMaxMessages = DEFAULT_BATCH_MAX_MESSAGES;
   private long keepaliveIntervalMs = DEFAULT_KEEPALIVE_INTERVAL_MS;
+  private String placement = DEFAULT_PLACEMENT;
 
   /** Options with every default. */
   public ChannelServerOptions() {
@@ -47,7 +50,8 @@ public class ChannelServerOptions {
   /**
    * Options from JSON; absent keys keep their defaults, and every value is validated.
    *
-   * @param json keys {@code host, port, max_message_size, batch_max_bytes, batch_max_messages, keepalive_interval_ms}
+   * @param json keys {@code host, port, max_message_size, batch_max_bytes, batch_max_messages,
+   *             keepalive_interval_ms, placement}
    */
   public ChannelServerOptions(JsonObject json) {
     setHost(json.getString("host", DEFAULT_HOST));
@@ -56,6 +60,7 @@ public class ChannelServerOptions {
     setBatchMaxBytes(json.getInteger("batch_max_bytes", DEFAULT_BATCH_MAX_BYTES));
     setBatchMaxMessages(json.getInteger("batch_max_messages", DEFAULT_BATCH_MAX_MESSAGES));
     setKeepaliveIntervalMs(json.getLong("keepalive_interval_ms", DEFAULT_KEEPALIVE_INTERVAL_MS));
+    setPlacement(json.getString("placement", DEFAULT_PLACEMENT));
   }
 
   /** @return these options as JSON */
@@ -66,7 +71,8 @@ public class ChannelServerOptions {
       .put("max_message_size", maxMessageSize)
       .put("batch_max_bytes", batchMaxBytes)
       .put("batch_max_messages", batchMaxMessages)
-      .put("keepalive_interval_ms", keepaliveIntervalMs);
+      .put("keepalive_interval_ms", keepaliveIntervalMs)
+      .put("placement", placement);
   }
 
   /** @return the host the gRPC server binds */
@@ -153,6 +159,23 @@ public class ChannelServerOptions {
       throw new IllegalArgumentException("keepalive_interval_ms must be 0 (off) or at least 100, got " + keepaliveIntervalMs);
     }
     this.keepaliveIntervalMs = keepaliveIntervalMs;
+    return this;
+  }
+
+  /**
+   * @return where Create puts new channels in a cluster: {@code local} (the node the client is
+   * connected to) or {@code spread} (the nodes in turn)
+   */
+  public String getPlacement() {
+    return placement;
+  }
+
+  /** @param placement {@code local} or {@code spread} */
+  public ChannelServerOptions setPlacement(String placement) {
+    if (!"local".equals(placement) && !"spread".equals(placement)) {
+      throw new IllegalArgumentException("placement must be 'local' or 'spread', got '" + placement + "'");
+    }
+    this.placement = placement;
     return this;
   }
 }

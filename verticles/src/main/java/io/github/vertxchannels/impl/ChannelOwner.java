@@ -24,6 +24,7 @@ public final class ChannelOwner {
   private final Map<String, Handler<Message<Object>>> actions = new HashMap<>();
   private MessageConsumer<Object> ownerConsumer;
   private MessageConsumer<Object> createConsumer;
+  private MessageConsumer<Object> createAnyConsumer;
 
   /**
    * @param vertx the Vert.x instance
@@ -31,7 +32,8 @@ public final class ChannelOwner {
    */
   public ChannelOwner(Vertx vertx, Context context) {
     this.vertx = vertx;
-    this.registry = new ChannelRegistry(ChannelRegistry.randomToken(6), Scheduler.of(context));
+    // In a cluster the owner key starts with this node's tag, so that owner loss can be told apart.
+    this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + ChannelRegistry.randomToken(6), Scheduler.of(context));
     EventBus eventBus = vertx.eventBus();
     actions.put(ChannelAddresses.ACTION_ATTACH, new SimpleHandlers.Attach(registry));
     actions.put(ChannelAddresses.ACTION_INFO, new SimpleHandlers.Info(registry));
@@ -58,13 +60,14 @@ public final class ChannelOwner {
     ownerConsumer = eventBus.consumer(ChannelAddresses.ownerAddress(registry.ownerKey()), this::route);
     // Creating goes to the channel verticle of the caller's own node (placement: local by default).
     createConsumer = eventBus.localConsumer(ChannelAddresses.CREATE, new CreateHandler(registry));
-    return Future.all(ownerConsumer.completion(), createConsumer.completion()).mapEmpty();
+    createAnyConsumer = eventBus.consumer(ChannelAddresses.CREATE_ANY, new CreateHandler(registry));
+    return Future.all(ownerConsumer.completion(), createConsumer.completion(), createAnyConsumer.completion()).mapEmpty();
   }
 
   /** Unregisters the consumers and closes every channel, waking every waiter. */
   public Future<Void> stop() {
     registry.shutdown();
-    return Future.all(ownerConsumer.unregister(), createConsumer.unregister()).mapEmpty();
+    return Future.all(ownerConsumer.unregister(), createConsumer.unregister(), createAnyConsumer.unregister()).mapEmpty();
   }
 
   private void route(Message<Object> message) {

@@ -2,6 +2,7 @@ package io.github.vertxchannels.impl;
 
 import io.github.vertxchannels.ChannelKind;
 import io.github.vertxchannels.ChannelStream;
+import io.github.vertxchannels.OwnerLostException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -116,6 +117,12 @@ final class ChannelStreamImpl implements ChannelStream, ChannelSubscriber.Listen
   @Override
   public void released(long upToSeq, int returned) {
     // This stream never releases.
+  }
+
+  @Override
+  public void ownerLost(OwnerLostException failure) {
+    pending.clear();
+    fail(failure);
   }
 
   private void drain() {

@@ -3,6 +3,7 @@ package io.github.vertxchannels.impl;
 import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.OwnerLostException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -33,6 +34,9 @@ public final class ChannelSubscriber {
 
     /** The answer to a release. */
     void released(long upToSeq, int returned);
+
+    /** The owner's node left the cluster: the subscription is over and the channel gone. */
+    void ownerLost(OwnerLostException failure);
   }
 
   private final EventBusChannels channels;
@@ -41,6 +45,7 @@ public final class ChannelSubscriber {
   private String subscriptionId;
   private ChannelInfo info;
   private boolean ended;
+  private OwnerWatch.Registration watching = OwnerWatch.Registration.NONE;
 
   private ChannelSubscriber(EventBusChannels channels, String channelId, MessageConsumer<Object> consumer) {
     this.channels = channels;
@@ -74,6 +79,8 @@ public final class ChannelSubscriber {
     }).map(reply -> {
       subscriber.subscriptionId = reply.body().getString("sub");
       subscriber.info = ChannelInfo.fromJson(reply.body());
+      subscriber.watching = channels.owners().whenLost(ChannelAddresses.ownerKeyOf(channelId),
+        vertx.getOrCreateContext(), () -> subscriber.onOwnerLost(listener));
       return subscriber;
     }).onFailure(err -> consumer.unregister());
   }
@@ -91,6 +98,14 @@ public final class ChannelSubscriber {
     } else if (ChannelAddresses.EVENT_RELEASED.equals(event)) {
       listener.released(Long.parseLong(message.headers().get(ChannelAddresses.UP_TO)),
         Integer.parseInt(message.headers().get(ChannelAddresses.RETURNED)));
+    }
+  }
+
+  private void onOwnerLost(Listener listener) {
+    if (!ended) {
+      ended = true;
+      consumer.unregister();
+      listener.ownerLost(EventBusChannels.ownerLost(channelId));
     }
   }
 
@@ -133,6 +148,7 @@ public final class ChannelSubscriber {
       return Future.succeededFuture();
     }
     ended = true;
+    watching.cancel();
     channels.post(channelId, ChannelAddresses.ACTION_UNSUBSCRIBE, null,
       new DeliveryOptions().addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId));
     return consumer.unregister();

@@ -16,6 +16,7 @@ import io.vertx.core.buffer.Buffer;
 import io.github.vertxchannels.TermChannel;
 import io.github.vertxchannels.UnknownChannelException;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -34,18 +35,37 @@ public final class EventBusChannels implements Channels {
 
   private final Vertx vertx;
   private final EventBus eventBus;
+  private final OwnerWatch owners;
+  private final String createAddress;
 
   /**
+   * Places new channels on this node.
+   *
    * @param vertx the Vert.x instance
    */
   public EventBusChannels(Vertx vertx) {
+    this(vertx, false);
+  }
+
+  /**
+   * @param vertx the Vert.x instance
+   * @param spread whether new channels are spread across the nodes of a cluster (round robin)
+   *               rather than placed on this node
+   */
+  public EventBusChannels(Vertx vertx, boolean spread) {
     this.vertx = vertx;
     this.eventBus = vertx.eventBus();
+    this.owners = OwnerWatch.of(vertx);
+    this.createAddress = spread ? ChannelAddresses.CREATE_ANY : ChannelAddresses.CREATE;
     Codecs.register(eventBus);
   }
 
   Vertx vertx() {
     return vertx;
+  }
+
+  OwnerWatch owners() {
+    return owners;
   }
 
   @Override
@@ -86,7 +106,7 @@ public final class EventBusChannels implements Channels {
         "max_size must be a non-negative integer (bytes, 0 = unlimited), got " + maxSize));
     }
     JsonObject body = new JsonObject().put("kind", kind.wireName()).put("max_size", maxSize);
-    return eventBus.<JsonObject>request(ChannelAddresses.CREATE, body)
+    return eventBus.<JsonObject>request(createAddress, body)
       .recover(EventBusChannels::mapFailure)
       .map(m -> ChannelInfo.fromJson(m.body()));
   }
@@ -197,9 +217,31 @@ public final class EventBusChannels implements Channels {
     if (ownerKey == null) {
       return Future.failedFuture(new UnknownChannelException("no channel with id '" + channelId + "'"));
     }
+    if (owners.isLost(ownerKey)) {
+      return Future.failedFuture(ownerLost(channelId));
+    }
     options.addHeader(ChannelAddresses.ACTION, action).addHeader(ChannelAddresses.CHANNEL, channelId);
-    return eventBus.<T>request(ChannelAddresses.ownerAddress(ownerKey), body, options)
-      .recover(failure -> mapFailure(failure, channelId));
+    Future<Message<T>> reply = eventBus.<T>request(ChannelAddresses.ownerAddress(ownerKey), body, options)
+      .recover(failure -> mapFailure(failure, channelId, owners.isLost(ownerKey)));
+    // The event bus would wait for a dead owner until the request times out (forever for a
+    // blocking receive): the cluster's membership events end the wait instead.
+    Promise<Message<T>> result = Promise.promise();
+    OwnerWatch.Registration watching = owners.whenLost(ownerKey, vertx.getOrCreateContext(),
+      () -> result.tryFail(ownerLost(channelId)));
+    reply.onComplete(ar -> {
+      watching.cancel();
+      if (ar.succeeded()) {
+        result.tryComplete(ar.result());
+      } else {
+        result.tryFail(ar.cause());
+      }
+    });
+    return result.future();
+  }
+
+  static OwnerLostException ownerLost(String channelId) {
+    return new OwnerLostException("owner lost: the node that owned channel " + channelId
+      + " left the cluster; the channel and its messages are gone");
   }
 
   /** Fire-and-forget message to the owner of {@code channelId}. */
@@ -212,11 +254,11 @@ public final class EventBusChannels implements Channels {
   }
 
   private static <T> Future<T> mapFailure(Throwable failure) {
-    return mapFailure(failure, null);
+    return mapFailure(failure, null, false);
   }
 
   /** Turns event-bus failures into the API's exception types. */
-  static <T> Future<T> mapFailure(Throwable failure, String channelId) {
+  static <T> Future<T> mapFailure(Throwable failure, String channelId, boolean ownerLost) {
     if (failure instanceof ReplyException re) {
       switch (re.failureType()) {
         case RECIPIENT_FAILURE: {
@@ -227,10 +269,12 @@ public final class EventBusChannels implements Channels {
           break;
         }
         case NO_HANDLERS:
-          // Nobody serves this owner key: the id is unknown here. (In a cluster, a key whose node
-          // has left is reported as OWNER_LOST by the cluster layer before it gets here.)
-          return Future.failedFuture(channelId == null
-            ? new OwnerLostException("no channel verticle is deployed on this node")
+          // Nobody serves this owner key: the id is unknown, or its owner's node left the cluster.
+          if (channelId == null) {
+            return Future.failedFuture(new UnknownChannelException("no channel verticle is deployed on this node"));
+          }
+          return Future.failedFuture(ownerLost
+            ? ownerLost(channelId)
             : new UnknownChannelException("no channel with id '" + channelId + "'"));
         default:
           break;

@@ -128,8 +128,8 @@ final class Erl {
    * Asks Erlang, for each input, what {@code binary_to_term} makes of it.
    *
    * @param inputs name to bytes
-   * @param programFor given the variable holding the bytes ({@code B}), an Erlang expression
-   *     evaluated for each input whose value is printed with ~w
+   * @param expressionOfB an Erlang expression of the bytes, bound to {@code B}, evaluated for each
+   *     input; its value (or the error it raises) is printed with ~w
    * @return name to the printed value (e.g. {@code true}, {@code badarg})
    */
   static Map<String, String> each(Map<String, byte[]> inputs, String expressionOfB) {
@@ -141,14 +141,15 @@ final class Erl {
           sb.append(e.getKey()).append(' ').append(HEX.formatHex(e.getValue())).append('\n');
         }
         Files.writeString(in, sb.toString(), StandardCharsets.US_ASCII);
-        String program = "{ok, Data} = file:read_file(\"" + in + "\"),\n" + """
-            Lines = binary:split(Data, <<"\\n">>, [global, trim_all]),
-            lists:foreach(fun(L) ->
-                [N, X] = binary:split(L, <<" ">>),
-                B = binary:decode_hex(X),
-                R = try (%s) catch _:E -> E end,
-                io:format("~s ~w~n", [N, R])
-              end, Lines).
+        // The program's own variables have long names so that the expression can use short ones.
+        String program = "{ok, ErlEachData} = file:read_file(\"" + in + "\"),\n" + """
+            ErlEachLines = binary:split(ErlEachData, <<"\\n">>, [global, trim_all]),
+            lists:foreach(fun(ErlEachLine) ->
+                [ErlEachName, ErlEachHex] = binary:split(ErlEachLine, <<" ">>),
+                B = binary:decode_hex(ErlEachHex),
+                ErlEachResult = try (%s) catch _:ErlEachError -> ErlEachError end,
+                io:format("~s ~w~n", [ErlEachName, ErlEachResult])
+              end, ErlEachLines).
             """.formatted(expressionOfB);
         Map<String, String> results = new LinkedHashMap<>();
         for (String line : eval(program)) {

@@ -30,7 +30,7 @@ public final class ChannelGrpcService {
   public ChannelGrpcService(Vertx vertx, ChannelServerOptions options) {
     this.vertx = vertx;
     this.options = options;
-    this.channels = new EventBusChannels(vertx);
+    this.channels = new EventBusChannels(vertx, "spread".equals(options.getPlacement()));
     this.keepalive = new Keepalive(vertx, options.getKeepaliveIntervalMs());
   }
 

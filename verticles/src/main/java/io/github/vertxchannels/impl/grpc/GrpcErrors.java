@@ -21,7 +21,17 @@ final class GrpcErrors {
     return GrpcStatus.INTERNAL;
   }
 
+  /** Trailer naming our error (e.g. {@code owner_lost}) where a status code alone is ambiguous. */
+  static final String ERROR_TRAILER = "vertx-channels-error";
+
   static void fail(GrpcServerResponse<?, ?> response, Throwable failure) {
+    if (failure instanceof ChannelException e) {
+      try {
+        response.trailers().set(ERROR_TRAILER, e.error().name().toLowerCase());
+      } catch (IllegalStateException ended) {
+        return;
+      }
+    }
     fail(response, status(failure), failure.getMessage() == null ? failure.toString() : failure.getMessage());
   }
 

@@ -2,8 +2,8 @@ package io.github.vertxchannels.impl.grpc;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
-import io.github.vertxchannels.ChannelError;
 import io.github.vertxchannels.ChannelException;
+import io.github.vertxchannels.OwnerLostException;
 import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.grpc.v1.ChannelClosed;
 import io.github.vertxchannels.grpc.v1.ClientFrame;
@@ -264,6 +264,11 @@ final class StreamSession implements ChannelSubscriber.Listener {
     }
   }
 
+  @Override
+  public void ownerLost(OwnerLostException failure) {
+    fail(failure);
+  }
+
   // --------------------------------------------------------------------------------- writing
 
   private void enqueue(Object item) {
@@ -318,10 +323,9 @@ final class StreamSession implements ChannelSubscriber.Listener {
   // ---------------------------------------------------------------------------------- ending
 
   private void fail(Throwable err) {
-    if (err instanceof ChannelException e && e.error() == ChannelError.NOT_FOUND) {
-      protocolError(GrpcStatus.NOT_FOUND, e.getMessage());
-    } else {
-      protocolError(GrpcErrors.status(err), err.getMessage() == null ? err.toString() : err.getMessage());
+    if (state != State.ENDED) {
+      end();
+      GrpcErrors.fail(response, err);
     }
   }
 
