@@ -20,11 +20,21 @@ import io.vertx.core.VerticleBase;
  */
 public final class ChannelVerticle extends VerticleBase {
 
+  /**
+   * Default time a closed channel stays addressable once drained and unused: 10 minutes. Until
+   * then every operation answers {@code closed}; after that the id is unknown (NOT_FOUND).
+   */
+  public static final long DEFAULT_CLOSED_RETENTION_MS = 10 * 60 * 1000;
+
   private ChannelOwner owner;
 
+  /**
+   * Config key {@code closed_retention_ms} (default {@link #DEFAULT_CLOSED_RETENTION_MS}; negative
+   * keeps closed channels forever).
+   */
   @Override
   public Future<?> start() {
-    owner = new ChannelOwner(vertx, context);
+    owner = new ChannelOwner(vertx, context, config().getLong("closed_retention_ms", DEFAULT_CLOSED_RETENTION_MS));
     return owner.start();
   }
 

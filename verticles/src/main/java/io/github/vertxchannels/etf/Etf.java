@@ -21,8 +21,9 @@ import io.vertx.core.internal.buffer.BufferInternal;
  *   <li>integer fields of funs and exports must be {@code SMALL_INTEGER_EXT}/{@code INTEGER_EXT};
  *   <li>containers may nest at most {@link EtfLimits#maxDepth()} deep, and a compressed term may
  *       inflate to at most {@link EtfLimits#maxInflatedBytes()};
- *   <li>atom cache references, distribution headers and {@code LOCAL_EXT} are refused (they are
- *       meaningless outside the distribution protocol or the node that wrote them);
+ *   <li>atom cache references, distribution headers, {@code LOCAL_EXT} and the BEAM's internal tags
+ *       73 to 76 (an atom by its index in the atom table of the node that decodes it) are refused:
+ *       they are meaningless outside the distribution protocol or a particular node;
  *   <li>a {@code FLOAT_EXT}'s text must end with a NUL within its 31 bytes.
  * </ul>
  *

@@ -38,6 +38,11 @@ final class Tags {
   static final int SMALL_ATOM_UTF8_EXT = 119;
   static final int V4_PORT_EXT = 120;
   static final int LOCAL_EXT = 121;
+  /** The BEAM's own internal tags (an atom by its index in the node's atom table, a binary by address). */
+  static final int ATOM_INTERNAL_REF2 = 73;
+  static final int BINARY_INTERNAL_REF = 74;
+  static final int ATOM_INTERNAL_REF3 = 75;
+  static final int BIT_BINARY_INTERNAL_REF = 76;
 
   /** Erlang's limit on atom length, in characters. */
   static final int MAX_ATOM_CHARS = 255;
@@ -117,6 +122,10 @@ final class Tags {
       case SMALL_ATOM_UTF8_EXT: return "SMALL_ATOM_UTF8_EXT";
       case V4_PORT_EXT: return "V4_PORT_EXT";
       case LOCAL_EXT: return "LOCAL_EXT";
+      case ATOM_INTERNAL_REF2: return "ATOM_INTERNAL_REF2";
+      case BINARY_INTERNAL_REF: return "BINARY_INTERNAL_REF";
+      case ATOM_INTERNAL_REF3: return "ATOM_INTERNAL_REF3";
+      case BIT_BINARY_INTERNAL_REF: return "BIT_BINARY_INTERNAL_REF";
       default: return "tag " + tag;
     }
   }

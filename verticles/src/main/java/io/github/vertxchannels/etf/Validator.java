@@ -257,6 +257,12 @@ final class Validator {
           throw error(at, "distribution header (tag 68)", "is only meaningful inside the distribution protocol");
         case LOCAL_EXT:
           throw error(at, "LOCAL_EXT (tag 121)", "can only be decoded by the node that encoded it");
+        case ATOM_INTERNAL_REF2:
+        case BINARY_INTERNAL_REF:
+        case ATOM_INTERNAL_REF3:
+        case BIT_BINARY_INTERNAL_REF:
+          throw error(at, Tags.name(tag) + " (tag " + tag + ")", "is internal to the node that wrote it (an atom table "
+              + "index or a memory address), meaningless anywhere else");
         case FUN_EXT:
           throw error(at, "FUN_EXT (tag 117)", "is the old fun encoding, which OTP 23 and later cannot decode");
         case VERSION:

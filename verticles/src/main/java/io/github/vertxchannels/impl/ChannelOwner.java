@@ -29,11 +29,13 @@ public final class ChannelOwner {
   /**
    * @param vertx the Vert.x instance
    * @param context the verticle's context: every channel of this owner lives on it
+   * @param closedRetentionMs how long a closed and drained channel stays addressable (negative = forever)
    */
-  public ChannelOwner(Vertx vertx, Context context) {
+  public ChannelOwner(Vertx vertx, Context context, long closedRetentionMs) {
     this.vertx = vertx;
     // In a cluster the owner key starts with this node's tag, so that owner loss can be told apart.
-    this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + ChannelRegistry.randomToken(6), Scheduler.of(context));
+    this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + ChannelRegistry.randomToken(6),
+      Scheduler.of(context), closedRetentionMs);
     EventBus eventBus = vertx.eventBus();
     actions.put(ChannelAddresses.ACTION_ATTACH, new SimpleHandlers.Attach(registry));
     actions.put(ChannelAddresses.ACTION_INFO, new SimpleHandlers.Info(registry));

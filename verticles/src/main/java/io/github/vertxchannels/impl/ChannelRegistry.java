@@ -24,9 +24,13 @@ final class ChannelRegistry {
   /** Subscription id -> channel, so that flow messages need only the subscription id. */
   private final Map<String, ChannelQueue> subscriptions = new HashMap<>();
 
-  ChannelRegistry(String ownerKey, Scheduler scheduler) {
+  /** How long a closed, drained, idle channel stays addressable before it is forgotten (ms). */
+  private final long closedRetentionMs;
+
+  ChannelRegistry(String ownerKey, Scheduler scheduler, long closedRetentionMs) {
     this.ownerKey = ownerKey;
     this.scheduler = scheduler;
+    this.closedRetentionMs = closedRetentionMs;
   }
 
   /** @return a fresh random token of {@code bytes} random bytes, printable */
@@ -45,6 +49,24 @@ final class ChannelRegistry {
     ChannelQueue channel = new ChannelQueue(id, kind, maxSize, scheduler);
     channels.put(id, channel);
     return channel;
+  }
+
+  /**
+   * Forgets a channel once it has been closed, drained and left alone for the retention time, so
+   * that closed channels do not accumulate; until then it answers {@code closed}, after that
+   * NOT_FOUND. Called after every close.
+   */
+  void retireWhenDrained(ChannelQueue channel) {
+    if (closedRetentionMs < 0) {
+      return; // keep forever
+    }
+    scheduler.setTimer(Math.max(1, closedRetentionMs), () -> {
+      if (channel.isClosedAndEmpty() && channel.isIdle()) {
+        channels.remove(channel.id());
+      } else if (channels.containsKey(channel.id())) {
+        retireWhenDrained(channel); // still in use: look again later
+      }
+    });
   }
 
   ChannelQueue get(String id) {

@@ -50,6 +50,7 @@ final class SimpleHandlers {
     @Override
     protected void handle(Message<Object> message, ChannelQueue channel) {
       channel.close();
+      registry.retireWhenDrained(channel);
       message.reply(null);
     }
   }

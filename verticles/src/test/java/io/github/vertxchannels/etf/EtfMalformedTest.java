@@ -222,6 +222,9 @@ class EtfMalformedTest {
     if (reason.contains("needs a SMALL_INTEGER_EXT or INTEGER_EXT")) {
       return "fun/export integer field encoding";
     }
+    if (reason.contains("is internal to the node that wrote it")) {
+      return "node-internal tags 73-76";
+    }
     if (reason.contains("NUL-terminated")) {
       return "FLOAT_EXT without NUL";
     }
@@ -334,6 +337,7 @@ class EtfMalformedTest {
         Term.atom("nonode@nohost"))), new byte[] {0, 0, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0}));
     nodeDependent.forEach((name, bytes) -> assertDoesNotThrow(() -> Etf.validate(bytes), name));
     stricter.put("trailing_byte", concat(mv2("tuple_ok"), new byte[] {0}));
+    stricter.put("atom_internal_ref3", concat(v, new byte[] {(byte) ATOM_INTERNAL_REF3, 0, 0, 1}));
     stricter.put("compressed_trailing_byte", concat(seqCompressed, new byte[] {0}));
     byte[] fun = mv2("fun");
     fun[5]++; // the low byte of NEW_FUN_EXT's size field
@@ -533,7 +537,7 @@ class EtfMalformedTest {
   }
 
   @Test
-  @DisplayName("S-FIX-DECODE: atom cache refs, distribution headers, LOCAL_EXT, FUN_EXT and unknown tags are refused by name")
+  @DisplayName("S-FIX-DECODE: atom cache refs, distribution headers, LOCAL_EXT, internal tags, FUN_EXT and unknown tags are refused by name")
   void foreignTagsAreRefusedByName() {
     Map<Integer, String> tags = new LinkedHashMap<>();
     tags.put(ATOM_CACHE_REF, "ATOM_CACHE_REF (tag 82) at offset 3 is only meaningful inside the distribution");
@@ -542,6 +546,8 @@ class EtfMalformedTest {
     tags.put(FUN_EXT, "FUN_EXT (tag 117) at offset 3 is the old fun encoding");
     tags.put(COMPRESSED, "compressed term (tag 80) at offset 3 is only allowed right after the version byte");
     tags.put(VERSION, "version byte 131 at offset 3 is unexpected");
+    tags.put(ATOM_INTERNAL_REF2, "ATOM_INTERNAL_REF2 (tag 73) at offset 3 is internal to the node that wrote it");
+    tags.put(ATOM_INTERNAL_REF3, "ATOM_INTERNAL_REF3 (tag 75) at offset 3 is internal to the node that wrote it");
     tags.put(200, "unknown tag 200 at offset 3");
     tags.put(0, "unknown tag 0 at offset 3");
     tags.forEach((tag, message) -> {
