@@ -1,5 +1,6 @@
 package io.github.vertxchannels;
 
+import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.impl.ChannelOwner;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -29,12 +30,16 @@ public final class ChannelVerticle extends VerticleBase {
   private ChannelOwner owner;
 
   /**
-   * Config key {@code closed_retention_ms} (default {@link #DEFAULT_CLOSED_RETENTION_MS}; negative
-   * keeps closed channels forever).
+   * Config keys: {@code closed_retention_ms} (default {@link #DEFAULT_CLOSED_RETENTION_MS};
+   * negative keeps closed channels forever) and {@code max_message_size} (the largest payload in
+   * bytes, default {@link ChannelServerOptions#DEFAULT_MAX_MESSAGE_SIZE}; larger sends fail with
+   * {@link MessageTooLargeException}).
    */
   @Override
   public Future<?> start() {
-    owner = new ChannelOwner(vertx, context, config().getLong("closed_retention_ms", DEFAULT_CLOSED_RETENTION_MS));
+    owner = new ChannelOwner(vertx, context,
+      config().getLong("closed_retention_ms", DEFAULT_CLOSED_RETENTION_MS),
+      config().getInteger("max_message_size", ChannelServerOptions.DEFAULT_MAX_MESSAGE_SIZE));
     return owner.start();
   }
 

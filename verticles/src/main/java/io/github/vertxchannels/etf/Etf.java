@@ -18,7 +18,8 @@ import io.vertx.core.internal.buffer.BufferInternal;
  * <ul>
  *   <li>no trailing bytes, after the term nor after a compressed term's zlib stream;
  *   <li>a {@code NEW_FUN_EXT}'s size field must equal the bytes it spans;
- *   <li>integer fields of funs and exports must be {@code SMALL_INTEGER_EXT}/{@code INTEGER_EXT};
+ *   <li>integer fields of funs and exports must be {@code SMALL_INTEGER_EXT}/{@code INTEGER_EXT},
+ *       and a fun's creator must be a pid (what every OTP release writes there);
  *   <li>containers may nest at most {@link EtfLimits#maxDepth()} deep, and a compressed term may
  *       inflate to at most {@link EtfLimits#maxInflatedBytes()};
  *   <li>atom cache references, distribution headers, {@code LOCAL_EXT} and the BEAM's internal tags

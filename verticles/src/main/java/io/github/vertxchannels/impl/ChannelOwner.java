@@ -30,8 +30,9 @@ public final class ChannelOwner {
    * @param vertx the Vert.x instance
    * @param context the verticle's context: every channel of this owner lives on it
    * @param closedRetentionMs how long a closed and drained channel stays addressable (negative = forever)
+   * @param maxMessageSize the largest payload a send may carry, in bytes
    */
-  public ChannelOwner(Vertx vertx, Context context, long closedRetentionMs) {
+  public ChannelOwner(Vertx vertx, Context context, long closedRetentionMs, int maxMessageSize) {
     this.vertx = vertx;
     // In a cluster the owner key starts with this node's tag, so that owner loss can be told apart.
     this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + ChannelRegistry.randomToken(6),
@@ -40,7 +41,7 @@ public final class ChannelOwner {
     actions.put(ChannelAddresses.ACTION_ATTACH, new SimpleHandlers.Attach(registry));
     actions.put(ChannelAddresses.ACTION_INFO, new SimpleHandlers.Info(registry));
     actions.put(ChannelAddresses.ACTION_CLOSE, new SimpleHandlers.Close(registry));
-    actions.put(ChannelAddresses.ACTION_SEND, new SendHandler(registry));
+    actions.put(ChannelAddresses.ACTION_SEND, new SendHandler(registry, maxMessageSize));
     actions.put(ChannelAddresses.ACTION_TRY_RECEIVE, new ReceiveHandler(registry, false));
     actions.put(ChannelAddresses.ACTION_RECEIVE, new ReceiveHandler(registry, true));
     actions.put(ChannelAddresses.ACTION_CANCEL_RECEIVE, new SimpleHandlers.CancelReceive(registry));

@@ -2,6 +2,7 @@ package io.github.vertxchannels.impl;
 
 import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.MessageTooLargeException;
 import io.github.vertxchannels.SendResult;
 import io.github.vertxchannels.etf.Etf;
 import io.vertx.core.buffer.Buffer;
@@ -14,14 +15,22 @@ import io.vertx.core.eventbus.Message;
  */
 final class SendHandler extends OwnerHandler {
 
-  SendHandler(ChannelRegistry registry) {
+  private final int maxMessageSize;
+
+  SendHandler(ChannelRegistry registry, int maxMessageSize) {
     super(registry);
+    this.maxMessageSize = maxMessageSize;
   }
 
   @Override
   protected void handle(Message<Object> message, ChannelQueue channel) {
     if (!(message.body() instanceof Buffer payload)) {
       throw new IllegalArgumentException("send needs a payload buffer as its body");
+    }
+    if (payload.length() > maxMessageSize) {
+      // Larger messages could never be pushed to a gRPC client: refuse them at the door.
+      throw new MessageTooLargeException("payload of " + payload.length()
+        + " bytes exceeds the server's message limit of " + maxMessageSize + " bytes (max_message_size)");
     }
     if (channel.kind() == ChannelKind.TERM) {
       Etf.validate(payload);

@@ -219,8 +219,8 @@ class EtfMalformedTest {
     if (reason.contains("declares a size of") || reason.matches("truncated NEW_FUN_EXT at offset \\d+: declares .*")) {
       return "NEW_FUN_EXT size";
     }
-    if (reason.contains("needs a SMALL_INTEGER_EXT or INTEGER_EXT")) {
-      return "fun/export integer field encoding";
+    if (reason.contains("needs a SMALL_INTEGER_EXT or INTEGER_EXT") || reason.contains("needs the creator's pid")) {
+      return "fun/export field encodings";
     }
     if (reason.contains("is internal to the node that wrote it")) {
       return "node-internal tags 73-76";

@@ -139,6 +139,43 @@ class GrpcServiceTest extends GrpcTestBase {
     assertEquals(HealthCheckResponse.ServingStatus.SERVING, r.getStatus());
   }
 
+  @Test
+  void a_unary_receive_cancelled_while_waiting_leaves_no_waiter_and_loses_nothing__S_FIX_TIMEOUT_S_FIX_CANCEL() throws Exception {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 0);
+    io.grpc.Context.CancellableContext ctx = io.grpc.Context.current().withCancellation();
+    java.util.concurrent.CompletableFuture<Void> started = new java.util.concurrent.CompletableFuture<>();
+    ctx.run(() -> {
+      io.github.vertxchannels.grpc.v1.ChannelServiceGrpc.newStub(transport).receive(
+        ReceiveRequest.newBuilder().setChannelId(id).setTimeoutMs(-1).build(), new io.grpc.stub.StreamObserver<>() {
+          @Override
+          public void onNext(ReceiveResponse value) {
+          }
+
+          @Override
+          public void onError(Throwable t) {
+          }
+
+          @Override
+          public void onCompleted() {
+          }
+        });
+      started.complete(null);
+    });
+    started.get();
+    long deadline = System.currentTimeMillis() + 10_000;
+    while (stub.info(InfoRequest.newBuilder().setChannelId(id).build()).getInfo().getWaitingReceivers() != 1) {
+      assertTrue(System.currentTimeMillis() < deadline, "the receive is waiting");
+      Thread.sleep(10);
+    }
+    ctx.cancel(null);
+    while (stub.info(InfoRequest.newBuilder().setChannelId(id).build()).getInfo().getWaitingReceivers() != 0) {
+      assertTrue(System.currentTimeMillis() < deadline, "the cancelled receive leaves no waiter");
+      Thread.sleep(10);
+    }
+    send(id, new byte[] {7});
+    assertEquals(1, messages(id), "the message stays for the next receiver");
+  }
+
   // --------------------------------------------------------------------------------- stream
 
   @Test

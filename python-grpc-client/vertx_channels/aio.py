@@ -1,0 +1,428 @@
+"""The asyncio client: the same API as :mod:`vertx_channels`, with coroutines (over grpc.aio).
+
+::
+
+    async with vertx_channels.aio.connect("127.0.0.1:9090") as client:
+        ch = await client.new_channel()
+        await ch.send(("hello", 1))
+        print(await ch.receive())
+        async for message in ch:   # until the channel is closed and drained
+            ...
+
+``connect()`` can be awaited (``client = await aio.connect()``) or used with ``async with``.
+Every I/O method of ``Client``, ``Channel`` and ``ByteChannel`` is a coroutine; the names are those
+of the sync client. A client belongs to the event loop it was created on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, AsyncIterator, Dict, Generator, Optional, Sequence, Tuple
+
+import grpc
+import grpc.aio
+
+from . import _base, _consume, errors
+from ._base import BYTES, EMPTY, TERM, ClientOptions, Kind
+from ._proto.vertx.channels.v1 import channels_pb2 as pb
+from ._proto.vertx.channels.v1 import channels_pb2_grpc as pb_grpc
+from .errors import (
+    ByteChannelClosed,
+    ChannelBusy,
+    ChannelClosed,
+    ChannelError,
+    ChannelNotFound,
+    ClientClosed,
+    ConnectionLost,
+    OwnerLost,
+    DeadlineExceeded,
+    InvalidArgument,
+    MessageTooLarge,
+    WrongChannelKind,
+)
+
+__all__ = [
+    "connect",
+    "Client",
+    "Channel",
+    "ByteChannel",
+    "ChannelError",
+    "ChannelClosed",
+    "ByteChannelClosed",
+    "ChannelBusy",
+    "MessageTooLarge",
+    "InvalidArgument",
+    "ChannelNotFound",
+    "WrongChannelKind",
+    "ConnectionLost",
+    "OwnerLost",
+    "DeadlineExceeded",
+    "ClientClosed",
+]
+
+
+def connect(
+    target: str = _base.DEFAULT_TARGET,
+    *,
+    timeout: Optional[float] = _base.DEFAULT_CONNECT_TIMEOUT,
+    credit_messages: int = _base.DEFAULT_CREDIT_MESSAGES,
+    credit_bytes: int = _base.DEFAULT_CREDIT_BYTES,
+    max_message_size: int = _base.DEFAULT_MAX_MESSAGE_SIZE,
+    keepalive_time_ms: int = _base.DEFAULT_KEEPALIVE_TIME_MS,
+    keepalive_timeout_ms: int = _base.DEFAULT_KEEPALIVE_TIMEOUT_MS,
+    credentials: Optional[grpc.ChannelCredentials] = None,
+    grpc_options: Sequence[Tuple[str, Any]] = (),
+) -> "_Connecting":
+    """Connects to a vertx-channels server: ``client = await connect(...)`` or
+    ``async with connect(...) as client``.
+
+    Args:
+        target: the server's ``host:port`` (any gRPC target string).
+        timeout: seconds to wait for the connection to be ready; ``None`` connects lazily on the
+            first call. Raises :class:`~vertx_channels.errors.ConnectionLost` when it passes.
+        credit_messages: the prefetch window of iteration, in messages.
+        credit_bytes: the prefetch window of iteration, in bytes (raised to the server's largest
+            message size when that is larger).
+        max_message_size: the largest gRPC message sent or received, in bytes.
+        keepalive_time_ms: interval of HTTP/2 keepalive pings (also without calls); 0 = none.
+        keepalive_timeout_ms: how long to wait for a ping's answer.
+        credentials: TLS credentials; ``None`` = plaintext.
+        grpc_options: extra grpcio channel arguments, applied last.
+    """
+    options = ClientOptions(
+        timeout=timeout, credit_messages=credit_messages, credit_bytes=credit_bytes,
+        max_message_size=max_message_size, keepalive_time_ms=keepalive_time_ms,
+        keepalive_timeout_ms=keepalive_timeout_ms, grpc_options=tuple(grpc_options),
+    )
+    return _Connecting(target, options, credentials)
+
+
+class _Connecting:
+    """What :func:`connect` returns: awaitable (gives the Client) and an async context manager
+    (gives the Client, closes it on exit)."""
+
+    def __init__(self, target: str, options: ClientOptions,
+                 credentials: Optional[grpc.ChannelCredentials]) -> None:
+        self._args = (target, options, credentials)
+        self._client: Optional[Client] = None
+
+    async def _connect(self) -> "Client":
+        client = Client(*self._args)
+        try:
+            await client._wait_ready()
+        except BaseException:
+            await client.close()
+            raise
+        return client
+
+    def __await__(self) -> Generator[Any, None, "Client"]:
+        return self._connect().__await__()
+
+    async def __aenter__(self) -> "Client":
+        self._client = await self._connect()
+        return self._client
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if self._client is not None:
+            await self._client.close()
+
+
+class Client:
+    """A connection to a vertx-channels server (asyncio); create it with :func:`connect`.
+
+    An async context manager; :meth:`close` is idempotent; a closed client raises
+    :class:`~vertx_channels.errors.ClientClosed`."""
+
+    def __init__(self, target: str, options: ClientOptions,
+                 credentials: Optional[grpc.ChannelCredentials] = None) -> None:
+        self.target = target
+        self._options = options
+        if credentials is None:
+            self._grpc = grpc.aio.insecure_channel(target, options=options.channel_args())
+        else:
+            self._grpc = grpc.aio.secure_channel(target, credentials,
+                                                 options=options.channel_args())
+        self._stub = pb_grpc.ChannelServiceStub(self._grpc)
+        self._closed = False
+
+    async def _wait_ready(self) -> None:
+        if self._options.timeout is None:
+            return
+        try:
+            await asyncio.wait_for(self._grpc.channel_ready(), self._options.timeout)
+        except asyncio.TimeoutError:
+            raise errors.ConnectionLost(
+                f"could not connect to {self.target} within {self._options.timeout} s"
+            ) from None
+
+    @property
+    def closed(self) -> bool:
+        """True once :meth:`close` was called."""
+        return self._closed
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise errors.ClientClosed(f"the client of {self.target} is closed")
+
+    async def close(self) -> None:
+        """Closes the connection (idempotent); channels stay on the server."""
+        if self._closed:
+            return
+        self._closed = True
+        await self._grpc.close()
+
+    async def __aenter__(self) -> "Client":
+        self._check_open()
+        return self
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else "open"
+        return f"<vertx_channels.aio.Client target={self.target!r} {state}>"
+
+    def _error(self, e: grpc.RpcError, operation: str,
+               channel_id: Optional[str]) -> errors.ChannelError:
+        if self._closed:
+            return errors.ClientClosed(f"the client of {self.target} is closed",
+                                       channel_id=channel_id)
+        return errors.from_rpc_error(e, channel_id=channel_id, operation=operation)
+
+    async def _call(self, method: Any, request: Any, operation: str,
+                    channel_id: Optional[str] = None, timeout: Optional[float] = None) -> Any:
+        self._check_open()
+        try:
+            return await method(request, timeout=timeout)
+        except grpc.RpcError as e:
+            raise self._error(e, operation, channel_id) from None
+        except asyncio.CancelledError:
+            if self._closed:  # grpc.aio reports calls cut by close() as cancelled
+                raise errors.ClientClosed(f"the client of {self.target} is closed",
+                                          channel_id=channel_id) from None
+            raise
+
+    async def _create(self, kind: Kind, max_size: int) -> str:
+        max_size = _base.check_max_size(max_size)
+        resp = await self._call(self._stub.Create, _base.create_request(kind, max_size), "create")
+        return resp.info.id
+
+    async def _attach(self, kind: Kind, channel_id: str) -> None:
+        if not isinstance(channel_id, str):
+            raise TypeError(f"channel_id must be a str, not {type(channel_id).__name__}")
+        await self._call(self._stub.Attach,
+                         pb.AttachRequest(channel_id=channel_id, expected_kind=kind.proto),
+                         "attach", channel_id)
+
+    async def new_channel(self, max_size: int = 0) -> "Channel":
+        """Creates a term channel (see ``vertx_channels.Client.new_channel``)."""
+        return Channel(self, await self._create(TERM, max_size))
+
+    async def new_byte_channel(self, max_size: int = 0) -> "ByteChannel":
+        """Creates a byte channel (see ``vertx_channels.Client.new_byte_channel``)."""
+        return ByteChannel(self, await self._create(BYTES, max_size))
+
+    async def channel(self, channel_id: str) -> "Channel":
+        """Attaches to an existing term channel (ChannelNotFound, WrongChannelKind)."""
+        await self._attach(TERM, channel_id)
+        return Channel(self, channel_id)
+
+    async def byte_channel(self, channel_id: str) -> "ByteChannel":
+        """Attaches to an existing byte channel (ChannelNotFound, WrongChannelKind)."""
+        await self._attach(BYTES, channel_id)
+        return ByteChannel(self, channel_id)
+
+
+async def _cancel_safe(client: Client, call: Any, channel_id: str, operation: str) -> Any:
+    """Awaits a unary receive call. If the awaiting task is cancelled, the call is cancelled; if
+    its answer had already arrived, a message in it is returned instead of being dropped
+    (S-FIX-CANCEL): the cancellation is then absorbed, as asyncio allows."""
+
+    async def await_call() -> Any:
+        return await call
+
+    task = asyncio.ensure_future(await_call())
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        if client._closed:  # grpc.aio reports calls cut by close() as cancelled
+            raise errors.ClientClosed(f"the client of {client.target} is closed",
+                                      channel_id=channel_id) from None
+        if not task.done():
+            call.cancel()
+        try:
+            resp = await asyncio.shield(task)
+        except BaseException:  # noqa: BLE001 - cancelled or failed: nothing was delivered
+            raise asyncio.CancelledError() from None
+        if resp.status == pb.RECEIVE_STATUS_MESSAGE:
+            return resp
+        raise
+    except grpc.RpcError as e:
+        raise client._error(e, operation, channel_id) from None
+
+
+class _ChannelBase:
+    """What a term channel and a byte channel share (asyncio)."""
+
+    _kind: Kind
+
+    def __init__(self, client: Client, channel_id: str) -> None:
+        self._client = client
+        self._id = channel_id
+
+    @property
+    def id(self) -> str:
+        """The channel's id, to hand to another process (``client.channel(id)``)."""
+        return self._id
+
+    @property
+    def client(self) -> Client:
+        """The client this channel object uses."""
+        return self._client
+
+    def __repr__(self) -> str:
+        return f"<vertx_channels.aio.{type(self).__name__} id={self._id!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ChannelBase):
+            return NotImplemented
+        return type(self) is type(other) and self._id == other._id and self._client is other._client
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._id))
+
+    async def _send_payload(self, payload: bytes, timeout_ms: Optional[int]) -> None:
+        if timeout_ms is not None:
+            _base.check_timeout_ms("timeout_ms", timeout_ms)
+        client = self._client
+        client._check_open()
+        request = _base.send_request(self._id, payload, timeout_ms)
+        deadline = None if timeout_ms is None else _base.call_deadline(timeout_ms)
+        try:
+            resp = await client._stub.Send(request, timeout=deadline)
+        except grpc.RpcError as e:
+            if client._closed:
+                raise client._error(e, "send", self._id) from None
+            raise _base.send_error(e, channel_id=self._id, size=len(payload)) from None
+        _base.send_outcome(resp.result, kind=self._kind, channel_id=self._id,
+                           size=len(payload), timeout_ms=timeout_ms)
+
+    async def _receive_payload(self, timeout_ms: int) -> bytes:
+        _base.check_timeout_ms("timeout_ms", timeout_ms)
+        client = self._client
+        client._check_open()
+        if timeout_ms == 0:  # answer now: one unary call
+            call = client._stub.Receive(pb.ReceiveRequest(channel_id=self._id, timeout_ms=0),
+                                        timeout=_base.call_deadline(0))
+            resp = await _cancel_safe(client, call, self._id, "receive")
+            return _base.receive_outcome(resp, kind=self._kind, channel_id=self._id,
+                                         timeout_ms=0)
+        # A waiting receive may be cancelled at any moment (wait_for, task.cancel()): it runs
+        # as a Stream session with a credit of one message, which can give back a message in
+        # flight (Release), where a cancelled unary call could lose it (S-FIX-CANCEL).
+        window = _base.ConsumerWindow(self._id, self._kind, 1, client._options.max_message_size)
+
+        def factory(first: "pb.ClientFrame", deliver: Any) -> _consume.AioStream:
+            return _consume.AioStream(client._stub, first, deliver, name="receive")
+
+        try:
+            return await _consume.receive_once_async(window, factory, lambda: client._closed,
+                                                     threaded=False, timeout_ms=timeout_ms)
+        except asyncio.CancelledError:
+            if client._closed:
+                raise errors.ClientClosed(f"the client of {client.target} is closed",
+                                          channel_id=self._id) from None
+            raise
+
+    async def _try_receive_payload(self) -> Any:
+        client = self._client
+        client._check_open()
+        call = client._stub.TryReceive(pb.TryReceiveRequest(channel_id=self._id))
+        resp = await _cancel_safe(client, call, self._id, "try_receive")
+        return _base.receive_outcome(resp, kind=self._kind, channel_id=self._id, timeout_ms=None)
+
+    def _aiterate(self) -> AsyncIterator[Any]:
+        client = self._client
+        client._check_open()
+        opts = client._options
+        window = _base.ConsumerWindow(self._id, self._kind, opts.credit_messages, opts.credit_bytes)
+
+        def factory(first: "pb.ClientFrame", deliver: Any) -> _consume.AioStream:
+            return _consume.AioStream(client._stub, first, deliver,
+                                      name=f"vertx-channels-stream-{self._id[:12]}")
+
+        return _consume.iterate_async(window, factory, lambda: client._closed, threaded=False)
+
+    async def close(self) -> None:
+        """Closes the channel (S-CLOSE-1, idempotent); queued messages can still be drained."""
+        await self._client._call(self._client._stub.Close, pb.CloseRequest(channel_id=self._id),
+                                 "close", self._id)
+
+    async def info(self) -> Dict[str, Any]:
+        """The channel's state: ``size``, ``max_size``, ``closed`` and more (S-INFO-1)."""
+        resp = await self._client._call(self._client._stub.Info,
+                                        pb.InfoRequest(channel_id=self._id), "info", self._id)
+        return _base.info_dict(resp.info)
+
+    async def __aexit__(self, *exc_info: Any) -> None:
+        if not self._client._closed:
+            await self.close()
+
+
+class Channel(_ChannelBase):
+    """A term channel (asyncio); the coroutine twin of ``vertx_channels.Channel``."""
+
+    _kind = TERM
+
+    async def send(self, term: Any, timeout_ms: Optional[int] = None) -> None:
+        """Sends one term; see ``vertx_channels.Channel.send``."""
+        await self._send_payload(TERM.encode(term), timeout_ms)
+
+    async def receive(self, timeout_ms: int = -1) -> Any:
+        """Waits for the oldest message; see ``vertx_channels.Channel.receive``. Cancelling the
+        awaiting task never loses a message (S-FIX-CANCEL)."""
+        return TERM.decode(await self._receive_payload(timeout_ms))
+
+    async def try_receive(self) -> Any:
+        """The oldest message, or ``None`` when empty and open."""
+        payload = await self._try_receive_payload()
+        return None if payload is EMPTY else TERM.decode(payload)
+
+    async def async_receive(self, timeout_ms: int = -1) -> Any:
+        """The same as :meth:`receive` (the name erlang_python uses)."""
+        return await self.receive(timeout_ms)
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._aiterate()
+
+    async def __aenter__(self) -> "Channel":
+        return self
+
+
+class ByteChannel(_ChannelBase):
+    """A byte channel (asyncio); the coroutine twin of ``vertx_channels.ByteChannel``."""
+
+    _kind = BYTES
+
+    async def send_bytes(self, data: Any, timeout_ms: Optional[int] = None) -> None:
+        """Sends one message (bytes, bytearray or memoryview; TypeError otherwise)."""
+        await self._send_payload(BYTES.encode(data), timeout_ms)
+
+    async def receive_bytes(self, timeout_ms: int = -1) -> bytes:
+        """Waits for the oldest message; see ``vertx_channels.ByteChannel.receive_bytes``."""
+        return await self._receive_payload(timeout_ms)
+
+    async def try_receive_bytes(self) -> Optional[bytes]:
+        """The oldest message, or ``None`` when empty and open."""
+        payload = await self._try_receive_payload()
+        return None if payload is EMPTY else payload
+
+    async def async_receive_bytes(self, timeout_ms: int = -1) -> bytes:
+        """The same as :meth:`receive_bytes` (the name erlang_python uses)."""
+        return await self.receive_bytes(timeout_ms)
+
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        return self._aiterate()
+
+    async def __aenter__(self) -> "ByteChannel":
+        return self

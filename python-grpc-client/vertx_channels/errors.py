@@ -1,0 +1,254 @@
+"""The exceptions raised by vertx_channels.
+
+Every error of this package derives from :class:`ChannelError`. Several also derive from the
+built-in exception a Python programmer would expect, so that ``except ValueError`` or
+``except RuntimeError`` keep working where erlang_python raised those::
+
+    Exception
+     +-- ChannelError                      any failure of a channel operation or of the transport
+          +-- ChannelClosed                the channel is closed (and, for a receive, empty)
+          |    +-- ByteChannelClosed       ... a byte channel
+          +-- ChannelBusy (RuntimeError)   a non-waiting send found no room (backpressure)
+          +-- MessageTooLarge (ValueError) the payload can never fit: larger than max_size on a
+          |                                waiting send (OUT_OF_RANGE), or than the server's
+          |                                message limit (RESOURCE_EXHAUSTED)
+          +-- InvalidArgument (ValueError) refused input: a malformed term, a negative max_size
+          |                                (INVALID_ARGUMENT)
+          +-- ChannelNotFound (LookupError) no channel has this id (NOT_FOUND)
+          +-- WrongChannelKind (TypeError) a term channel opened as a byte channel or the other
+          |                                way round (FAILED_PRECONDITION)
+          +-- ConnectionLost (ConnectionError) the server cannot be reached or the connection
+          |    |                           broke (UNAVAILABLE, CANCELLED by the server)
+          |    +-- OwnerLost               the cluster node that owned the channel is gone: the
+          |                                channel and its messages are lost (UNAVAILABLE with
+          |                                the trailer vertx-channels-error: owner_lost)
+          +-- DeadlineExceeded (TimeoutError) a gRPC deadline passed (DEADLINE_EXCEEDED)
+          +-- ClientClosed (RuntimeError)  the Client was closed and cannot be used any more
+
+A receive or a waiting send whose own ``timeout_ms`` passes raises the built-in
+:class:`TimeoutError`, as the contract says (S-RECV-3, S-EXT-SENDWAIT); bad argument types raise
+the built-in :class:`TypeError`.
+
+:meth:`ChannelError.from_status` maps a gRPC status code to the matching class;
+:func:`from_rpc_error` does the same for a ``grpc.RpcError`` (sync or ``grpc.aio``).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import grpc
+
+__all__ = [
+    "ChannelError",
+    "ChannelClosed",
+    "ByteChannelClosed",
+    "ChannelBusy",
+    "MessageTooLarge",
+    "InvalidArgument",
+    "ChannelNotFound",
+    "WrongChannelKind",
+    "ConnectionLost",
+    "OwnerLost",
+    "DeadlineExceeded",
+    "ClientClosed",
+    "from_rpc_error",
+]
+
+
+class ChannelError(Exception):
+    """Base class of every error raised by vertx_channels.
+
+    Attributes:
+        code: the gRPC status code behind the error, or ``None`` when it was detected locally.
+        details: the server's (or grpcio's) description of the status, if any.
+        channel_id: the id of the channel concerned, when known.
+    """
+
+    code: Optional[grpc.StatusCode]
+    details: Optional[str]
+    channel_id: Optional[str]
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: Optional[grpc.StatusCode] = None,
+        details: Optional[str] = None,
+        channel_id: Optional[str] = None,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.details = details
+        self.channel_id = channel_id
+
+    @property
+    def message(self) -> str:
+        """The human-readable message (the same as ``str(error)``)."""
+        return str(self.args[0]) if self.args else ""
+
+    @classmethod
+    def from_status(
+        cls,
+        code: grpc.StatusCode,
+        details: Optional[str] = None,
+        *,
+        channel_id: Optional[str] = None,
+        operation: Optional[str] = None,
+    ) -> "ChannelError":
+        """Builds the exception that matches a gRPC status.
+
+        Args:
+            code: the status code of the failed call.
+            details: the status description sent by the server.
+            channel_id: the channel the call was about, for the message and the field.
+            operation: the operation that failed (``"send"``, ``"receive"``...), for the message.
+
+        Returns:
+            an instance of the most specific subclass for ``code`` (see the module docstring);
+            a plain :class:`ChannelError` for codes without a subclass (UNKNOWN, INTERNAL,
+            UNIMPLEMENTED...).
+        """
+        klass = _BY_CODE.get(code, ChannelError)
+        what = f"{operation} failed" if operation else "call failed"
+        where = f" on channel {channel_id}" if channel_id else ""
+        detail = f": {details}" if details else ""
+        if klass is ChannelNotFound and channel_id:
+            message = f"channel {channel_id} not found ({code.name}{detail})"
+        else:
+            message = f"{what}{where} ({code.name}{detail})"
+        return klass(message, code=code, details=details, channel_id=channel_id)
+
+
+class ChannelClosed(ChannelError):
+    """The channel is closed: a send was refused (S-SEND-1), or a receive found it closed and empty
+    (S-RECV-1, S-RECV-3, S-CLOSE-2)."""
+
+
+class ByteChannelClosed(ChannelClosed):
+    """A byte channel is closed (the ByteChannel spelling of :class:`ChannelClosed`)."""
+
+
+class ChannelBusy(ChannelError, RuntimeError):
+    """A send that does not wait found no room (S-SEND-2, S-SEND-5); nothing was enqueued.
+
+    erlang_python raises ``RuntimeError("channel busy (backpressure)")``; this is a
+    ``RuntimeError`` too, with the same message at its start.
+
+    Attributes:
+        size: the payload's length in bytes (what the send would have added to ``size``).
+    """
+
+    size: Optional[int]
+
+    def __init__(self, message: str = "channel busy (backpressure)", *, size: Optional[int] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.size = size
+
+
+class MessageTooLarge(ChannelError, ValueError):
+    """The payload can never be accepted: it is larger than the channel's ``max_size`` and the
+    send asked to wait (S-EXT-SENDWAIT, OUT_OF_RANGE), or larger than the server's or the
+    client's message limit (RESOURCE_EXHAUSTED). Not a :class:`ChannelBusy`: waiting cannot help.
+
+    Attributes:
+        size: the payload's length in bytes, when known.
+        limit: the limit it exceeds in bytes, when known.
+    """
+
+    size: Optional[int]
+    limit: Optional[int]
+
+    def __init__(self, message: str, *, size: Optional[int] = None, limit: Optional[int] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.size = size
+        self.limit = limit
+
+
+class InvalidArgument(ChannelError, ValueError):
+    """The server refused the input (INVALID_ARGUMENT): bytes that are not exactly one
+    well-formed ETF term on a term channel (S-FIX-DECODE), a negative ``max_size`` (S-FIX-OPTS)."""
+
+
+class ChannelNotFound(ChannelError, LookupError):
+    """No channel has this id (NOT_FOUND)."""
+
+
+class WrongChannelKind(ChannelError, TypeError):
+    """The channel exists but is of the other kind: a term channel used as a byte channel or the
+    other way round (FAILED_PRECONDITION). The server also answers FAILED_PRECONDITION to a
+    misused stream, which would be a bug of this library."""
+
+
+class ConnectionLost(ChannelError, ConnectionError):
+    """The server could not be reached, or the connection broke during the call (UNAVAILABLE, or
+    CANCELLED by the server's side). An operation that failed this way may or may not have taken
+    effect on the server."""
+
+
+class OwnerLost(ConnectionLost):
+    """The cluster node that owned the channel left the cluster (it crashed or was stopped): the
+    channel and the messages queued in it are gone, and every operation on it fails with this
+    error on the surviving nodes. Channels of other nodes are not affected."""
+
+
+class DeadlineExceeded(ChannelError, TimeoutError):
+    """A gRPC deadline passed before the server answered (DEADLINE_EXCEEDED): the connection did
+    not become ready within ``connect(timeout=...)``, or the server did not answer within the
+    client's safety margin past a timeout it should have answered itself."""
+
+
+class ClientClosed(ChannelError, RuntimeError):
+    """The :class:`~vertx_channels.Client` was closed; create a new one with ``connect()``."""
+
+
+_BY_CODE: dict = {
+    grpc.StatusCode.NOT_FOUND: ChannelNotFound,
+    grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
+    grpc.StatusCode.FAILED_PRECONDITION: WrongChannelKind,
+    grpc.StatusCode.OUT_OF_RANGE: MessageTooLarge,
+    grpc.StatusCode.RESOURCE_EXHAUSTED: MessageTooLarge,
+    grpc.StatusCode.UNAVAILABLE: ConnectionLost,
+    grpc.StatusCode.CANCELLED: ConnectionLost,
+    grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceeded,
+}
+
+
+def from_rpc_error(
+    error: grpc.RpcError,
+    *,
+    channel_id: Optional[str] = None,
+    operation: Optional[str] = None,
+) -> ChannelError:
+    """Converts a failed call of grpcio (``grpc.RpcError`` or ``grpc.aio.AioRpcError``) into the
+    matching :class:`ChannelError` (see :meth:`ChannelError.from_status`)."""
+    code = getattr(error, "code", None)
+    details = getattr(error, "details", None)
+    status = code() if callable(code) else None
+    text = details() if callable(details) else None
+    if not isinstance(status, grpc.StatusCode):
+        return ChannelError(
+            f"{operation or 'call'} failed: {error!r}", channel_id=channel_id
+        )
+    failure = ChannelError.from_status(status, text, channel_id=channel_id, operation=operation)
+    if status == grpc.StatusCode.UNAVAILABLE and _server_error(error) == "owner_lost":
+        return OwnerLost(str(failure), code=status, details=text, channel_id=channel_id)
+    return failure
+
+
+_ERROR_TRAILER = "vertx-channels-error"
+
+
+def _server_error(error: grpc.RpcError) -> Optional[str]:
+    """The server's own name for the error (trailer ``vertx-channels-error``), if it sent one."""
+    trailing = getattr(error, "trailing_metadata", None)
+    try:
+        metadata = trailing() if callable(trailing) else None
+    except Exception:  # noqa: BLE001 - metadata is optional; never mask the real error
+        metadata = None
+    for key, value in metadata or ():
+        if key == _ERROR_TRAILER:
+            return value
+    return None
