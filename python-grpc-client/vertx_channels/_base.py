@@ -82,6 +82,22 @@ class ClientOptions:
         return list(args.items())
 
 
+def channel_credentials(credentials: Optional[grpc.ChannelCredentials],
+                        token: Optional[str]) -> Optional[grpc.ChannelCredentials]:
+    """The credentials of the grpc channel: TLS ``credentials`` and/or a bearer ``token``.
+
+    A token travels as ``authorization: Bearer <token>`` on every call. grpcio sends call
+    credentials only over a secure channel: without TLS the token is allowed on loopback
+    connections only (``grpc.local_channel_credentials``), never in clear over a network.
+    """
+    if token is None:
+        return credentials
+    if not isinstance(token, str) or not token:
+        raise TypeError("token must be a non-empty str")
+    base = credentials or grpc.local_channel_credentials(grpc.LocalConnectionType.LOCAL_TCP)
+    return grpc.composite_channel_credentials(base, grpc.access_token_call_credentials(token))
+
+
 def _check_int(name: str, value: Any, *, minimum: int, maximum: Optional[int] = None) -> None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise TypeError(f"{name} must be an int, not {type(value).__name__}")

@@ -26,6 +26,7 @@ def connect(
     keepalive_time_ms: int = _base.DEFAULT_KEEPALIVE_TIME_MS,
     keepalive_timeout_ms: int = _base.DEFAULT_KEEPALIVE_TIMEOUT_MS,
     credentials: Optional[grpc.ChannelCredentials] = None,
+    token: Optional[str] = None,
     grpc_options: Sequence[Tuple[str, Any]] = (),
 ) -> "Client":
     """Connects to a vertx-channels server and returns a :class:`Client`.
@@ -45,6 +46,8 @@ def connect(
         keepalive_timeout_ms: how long to wait for a ping's answer before the connection is
             considered lost.
         credentials: TLS credentials (``grpc.ssl_channel_credentials()``); ``None`` = plaintext.
+        token: a bearer token sent with every call (servers started with ``auth_tokens``);
+            without ``credentials`` it is allowed on loopback targets only.
         grpc_options: extra grpcio channel arguments, applied last.
     """
     options = ClientOptions(
@@ -52,7 +55,7 @@ def connect(
         max_message_size=max_message_size, keepalive_time_ms=keepalive_time_ms,
         keepalive_timeout_ms=keepalive_timeout_ms, grpc_options=tuple(grpc_options),
     )
-    client = Client(target, options, credentials)
+    client = Client(target, options, _base.channel_credentials(credentials, token))
     try:
         client._wait_ready()
     except BaseException:

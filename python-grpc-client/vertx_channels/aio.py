@@ -35,6 +35,7 @@ from .errors import (
     ClientClosed,
     ConnectionLost,
     OwnerLost,
+    Unauthenticated,
     DeadlineExceeded,
     InvalidArgument,
     MessageTooLarge,
@@ -56,6 +57,7 @@ __all__ = [
     "WrongChannelKind",
     "ConnectionLost",
     "OwnerLost",
+    "Unauthenticated",
     "DeadlineExceeded",
     "ClientClosed",
 ]
@@ -71,6 +73,7 @@ def connect(
     keepalive_time_ms: int = _base.DEFAULT_KEEPALIVE_TIME_MS,
     keepalive_timeout_ms: int = _base.DEFAULT_KEEPALIVE_TIMEOUT_MS,
     credentials: Optional[grpc.ChannelCredentials] = None,
+    token: Optional[str] = None,
     grpc_options: Sequence[Tuple[str, Any]] = (),
 ) -> "_Connecting":
     """Connects to a vertx-channels server: ``client = await connect(...)`` or
@@ -87,6 +90,8 @@ def connect(
         keepalive_time_ms: interval of HTTP/2 keepalive pings (also without calls); 0 = none.
         keepalive_timeout_ms: how long to wait for a ping's answer.
         credentials: TLS credentials; ``None`` = plaintext.
+        token: a bearer token sent with every call (servers started with ``auth_tokens``);
+            without ``credentials`` it is allowed on loopback targets only.
         grpc_options: extra grpcio channel arguments, applied last.
     """
     options = ClientOptions(
@@ -94,7 +99,7 @@ def connect(
         max_message_size=max_message_size, keepalive_time_ms=keepalive_time_ms,
         keepalive_timeout_ms=keepalive_timeout_ms, grpc_options=tuple(grpc_options),
     )
-    return _Connecting(target, options, credentials)
+    return _Connecting(target, options, _base.channel_credentials(credentials, token))
 
 
 class _Connecting:

@@ -22,6 +22,7 @@ built-in exception a Python programmer would expect, so that ``except ValueError
           |    +-- OwnerLost               the cluster node that owned the channel is gone: the
           |                                channel and its messages are lost (UNAVAILABLE with
           |                                the trailer vertx-channels-error: owner_lost)
+          +-- Unauthenticated (PermissionError) no or a wrong bearer token (UNAUTHENTICATED)
           +-- DeadlineExceeded (TimeoutError) a gRPC deadline passed (DEADLINE_EXCEEDED)
           +-- ClientClosed (RuntimeError)  the Client was closed and cannot be used any more
 
@@ -50,6 +51,7 @@ __all__ = [
     "WrongChannelKind",
     "ConnectionLost",
     "OwnerLost",
+    "Unauthenticated",
     "DeadlineExceeded",
     "ClientClosed",
     "from_rpc_error",
@@ -194,6 +196,11 @@ class OwnerLost(ConnectionLost):
     error on the surviving nodes. Channels of other nodes are not affected."""
 
 
+class Unauthenticated(ChannelError, PermissionError):
+    """The server requires a bearer token and the call carried none or a wrong one
+    (UNAUTHENTICATED): pass ``token=`` to ``connect()``."""
+
+
 class DeadlineExceeded(ChannelError, TimeoutError):
     """A gRPC deadline passed before the server answered (DEADLINE_EXCEEDED): the connection did
     not become ready within ``connect(timeout=...)``, or the server did not answer within the
@@ -213,6 +220,7 @@ _BY_CODE: dict = {
     grpc.StatusCode.UNAVAILABLE: ConnectionLost,
     grpc.StatusCode.CANCELLED: ConnectionLost,
     grpc.StatusCode.DEADLINE_EXCEEDED: DeadlineExceeded,
+    grpc.StatusCode.UNAUTHENTICATED: Unauthenticated,
 }
 
 

@@ -3,6 +3,7 @@ package io.github.vertxchannels.etf;
 import io.netty.buffer.ByteBuf;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.Objects;
 
 /**
  * The Erlang External Term Format: validation of the bytes a term channel carries (contract rule
@@ -32,7 +33,9 @@ import io.vertx.core.internal.buffer.BufferInternal;
  * the node itself (its own node name and creation, e.g. {@code nonode@nohost} and creation 0 for
  * every node not in distribution) holds it in its internal, narrower form, and refuses numbers
  * that do not fit (on OTP 25: a pid id of 2^15 or more). Such identifiers are well-formed, and
- * other nodes accept them, so they are accepted here.
+ * other nodes accept them, so they are accepted here. Likewise, pids, references, ports and funs
+ * are compared by their bytes ({@link ErlOpaque}), so a map whose keys are the same pid written
+ * with two encodings of its node name is accepted, where {@code binary_to_term} finds a duplicate.
  *
  * <p>Problems are reported as {@link EtfException}s (an {@link IllegalArgumentException}) whose
  * message names the problem and its byte offset. Validation is a single pass that allocates
@@ -187,7 +190,7 @@ public final class Etf {
    * @return a new buffer holding the version byte and the term
    */
   public static Buffer encode(Term term) {
-    return Buffer.buffer(Encoder.encode(term));
+    return Buffer.buffer(Encoder.encode(Objects.requireNonNull(term, "term")));
   }
 
   /**
@@ -197,7 +200,7 @@ public final class Etf {
    * @return the version byte and the term
    */
   public static byte[] encodeToBytes(Term term) {
-    return Encoder.encode(term);
+    return Encoder.encode(Objects.requireNonNull(term, "term"));
   }
 
   /** The buffer's heap ByteBuf when its bytes can be read in place, else null. */

@@ -14,6 +14,7 @@ public final class EtfException extends IllegalArgumentException {
 
   private static final long serialVersionUID = 1L;
 
+  /** Where the problem is, or -1. */
   private final long offset;
 
   /**

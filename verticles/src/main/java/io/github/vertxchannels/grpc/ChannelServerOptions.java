@@ -1,6 +1,10 @@
 package io.github.vertxchannels.grpc;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * Options of the vertx-channels server: where the gRPC endpoint listens, how large a message may
@@ -33,6 +37,10 @@ public class ChannelServerOptions {
   private int batchMaxMessages = DEFAULT_BATCH_MAX_MESSAGES;
   private long keepaliveIntervalMs = DEFAULT_KEEPALIVE_INTERVAL_MS;
   private String placement = DEFAULT_PLACEMENT;
+  private String tlsCertPath;
+  private String tlsKeyPath;
+  private List<String> authTokens = new ArrayList<>();
+  private int maxChannelsPerConnection;
 
   /** Options with every default. */
   public ChannelServerOptions() {
@@ -51,7 +59,7 @@ public class ChannelServerOptions {
    * Options from JSON; absent keys keep their defaults, and every value is validated.
    *
    * @param json keys {@code host, port, max_message_size, batch_max_bytes, batch_max_messages,
-   *             keepalive_interval_ms, placement}
+   *             keepalive_interval_ms, placement, tls: {cert, key}, auth_tokens, max_channels_per_connection}
    */
   public ChannelServerOptions(JsonObject json) {
     setHost(json.getString("host", DEFAULT_HOST));
@@ -61,18 +69,35 @@ public class ChannelServerOptions {
     setBatchMaxMessages(json.getInteger("batch_max_messages", DEFAULT_BATCH_MAX_MESSAGES));
     setKeepaliveIntervalMs(json.getLong("keepalive_interval_ms", DEFAULT_KEEPALIVE_INTERVAL_MS));
     setPlacement(json.getString("placement", DEFAULT_PLACEMENT));
+    JsonObject tls = json.getJsonObject("tls");
+    if (tls != null) {
+      setTls(tls.getString("cert"), tls.getString("key"));
+    }
+    JsonArray tokens = json.getJsonArray("auth_tokens");
+    if (tokens != null) {
+      List<String> list = new ArrayList<>();
+      tokens.forEach(t -> list.add(String.valueOf(t)));
+      setAuthTokens(list);
+    }
+    setMaxChannelsPerConnection(json.getInteger("max_channels_per_connection", 0));
   }
 
   /** @return these options as JSON */
   public JsonObject toJson() {
-    return new JsonObject()
+    JsonObject json = new JsonObject()
       .put("host", host)
       .put("port", port)
       .put("max_message_size", maxMessageSize)
       .put("batch_max_bytes", batchMaxBytes)
       .put("batch_max_messages", batchMaxMessages)
       .put("keepalive_interval_ms", keepaliveIntervalMs)
-      .put("placement", placement);
+      .put("placement", placement)
+      .put("auth_tokens", new JsonArray(new ArrayList<>(authTokens)))
+      .put("max_channels_per_connection", maxChannelsPerConnection);
+    if (tlsCertPath != null) {
+      json.put("tls", new JsonObject().put("cert", tlsCertPath).put("key", tlsKeyPath));
+    }
+    return json;
   }
 
   /** @return the host the gRPC server binds */
@@ -176,6 +201,71 @@ public class ChannelServerOptions {
       throw new IllegalArgumentException("placement must be 'local' or 'spread', got '" + placement + "'");
     }
     this.placement = placement;
+    return this;
+  }
+
+  /** @return whether the server speaks TLS */
+  public boolean isTls() {
+    return tlsCertPath != null;
+  }
+
+  /** @return the PEM certificate (chain) file of the server, or {@code null} for plaintext */
+  public String getTlsCertPath() {
+    return tlsCertPath;
+  }
+
+  /** @return the PEM private key file of the server, or {@code null} for plaintext */
+  public String getTlsKeyPath() {
+    return tlsKeyPath;
+  }
+
+  /**
+   * Serves gRPC over TLS (HTTP/2 with ALPN).
+   *
+   * @param certPath PEM certificate (chain) file
+   * @param keyPath PEM private key file (PKCS#8 or PKCS#1)
+   */
+  public ChannelServerOptions setTls(String certPath, String keyPath) {
+    if ((certPath == null) != (keyPath == null)) {
+      throw new IllegalArgumentException("tls needs both 'cert' and 'key' (PEM files), got cert=" + certPath + " key=" + keyPath);
+    }
+    this.tlsCertPath = certPath;
+    this.tlsKeyPath = keyPath;
+    return this;
+  }
+
+  /** @return the bearer tokens accepted; empty = no authentication */
+  public List<String> getAuthTokens() {
+    return authTokens;
+  }
+
+  /**
+   * Requires every call (but the health check) to carry {@code authorization: Bearer <token>}
+   * with one of these tokens; others get UNAUTHENTICATED. Several tokens allow rotation.
+   *
+   * @param authTokens the tokens; empty disables authentication
+   */
+  public ChannelServerOptions setAuthTokens(List<String> authTokens) {
+    for (String t : authTokens) {
+      if (t == null || t.length() < 16) {
+        throw new IllegalArgumentException("auth_tokens must be at least 16 characters long");
+      }
+    }
+    this.authTokens = new ArrayList<>(authTokens);
+    return this;
+  }
+
+  /** @return how many channels one client connection may create; 0 = no limit */
+  public int getMaxChannelsPerConnection() {
+    return maxChannelsPerConnection;
+  }
+
+  /** @param max channels one connection may create (0 = no limit); more get RESOURCE_EXHAUSTED */
+  public ChannelServerOptions setMaxChannelsPerConnection(int max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max_channels_per_connection must not be negative, got " + max);
+    }
+    this.maxChannelsPerConnection = max;
     return this;
   }
 }

@@ -5,6 +5,7 @@ import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
@@ -18,7 +19,9 @@ import java.util.function.Supplier;
 /**
  * {@code java -jar vertx-channels.jar [--host H] [--port P] [--cluster] [-conf file.json] ...}:
  * the Vert.x application launcher with our own options on top. {@code --host} and {@code --port}
- * override the same keys of the JSON config; {@code --cluster} joins a Hazelcast cluster
+ * override the same keys of the JSON config, and so does the environment variable
+ * {@code VERTX_CHANNELS_AUTH_TOKENS} (comma-separated bearer tokens) for {@code auth_tokens};
+ * {@code --cluster} joins a Hazelcast cluster
  * configured by the config's {@code cluster} object (loopback defaults, see {@link ClusterSetup});
  * every other argument is the Vert.x launcher's ({@code -conf}, {@code -options}, ...). SIGTERM
  * closes Vert.x, which stops the gRPC server (streams end with UNAVAILABLE) and the channel verticle.
@@ -53,6 +56,11 @@ public final class ChannelsLauncher {
         clusterHostGiven |= arg.startsWith("-cluster-host") || arg.startsWith("--cluster-host");
         rest.add(arg);
       }
+    }
+    // Tokens from the environment rather than the command line, where `ps` would show them.
+    String tokens = System.getenv("VERTX_CHANNELS_AUTH_TOKENS");
+    if (tokens != null && !tokens.isBlank()) {
+      overrides.put("auth_tokens", new JsonArray(List.of(tokens.split(","))));
     }
     int code = new VertxApplication(rest.toArray(new String[0]), new Hooks(overrides, clustered, clusterHostGiven)).launch();
     if (code != 0) {

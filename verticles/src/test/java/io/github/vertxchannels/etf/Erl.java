@@ -62,9 +62,10 @@ final class Erl {
       Path out = Files.createTempFile("erl-out", ".txt");
       Path err = Files.createTempFile("erl-err", ".txt");
       try {
-        Process p = new ProcessBuilder(executable(), "-noshell", "-eval", expressions, "-s", "init", "stop")
-            .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE)
-            .start();
+        ProcessBuilder pb = new ProcessBuilder(executable(), "-noshell", "-eval", expressions, "-s", "init", "stop")
+            .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        pb.environment().put("ERL_CRASH_DUMP_SECONDS", "0"); // no erl_crash.dump files in the build tree
+        Process p = pb.start();
         p.getOutputStream().close();
         if (!p.waitFor(60, TimeUnit.SECONDS)) {
           p.destroyForcibly();
@@ -128,8 +129,9 @@ final class Erl {
    * Asks Erlang, for each input, what {@code binary_to_term} makes of it.
    *
    * @param inputs name to bytes
-   * @param expressionOfB an Erlang expression of the bytes, bound to {@code B}, evaluated for each
-   *     input; its value (or the error it raises) is printed with ~w
+   * @param expressionOfB an Erlang expression of the bytes, bound to {@code B} (and of the input's
+   *     name, a binary bound to {@code Name}), evaluated for each input; its value (or the error it
+   *     raises) is printed with ~w
    * @return name to the printed value (e.g. {@code true}, {@code badarg})
    */
   static Map<String, String> each(Map<String, byte[]> inputs, String expressionOfB) {
@@ -145,10 +147,10 @@ final class Erl {
         String program = "{ok, ErlEachData} = file:read_file(\"" + in + "\"),\n" + """
             ErlEachLines = binary:split(ErlEachData, <<"\\n">>, [global, trim_all]),
             lists:foreach(fun(ErlEachLine) ->
-                [ErlEachName, ErlEachHex] = binary:split(ErlEachLine, <<" ">>),
+                [Name, ErlEachHex] = binary:split(ErlEachLine, <<" ">>),
                 B = binary:decode_hex(ErlEachHex),
                 ErlEachResult = try (%s) catch _:ErlEachError -> ErlEachError end,
-                io:format("~s ~w~n", [ErlEachName, ErlEachResult])
+                io:format("~s ~w~n", [Name, ErlEachResult])
               end, ErlEachLines).
             """.formatted(expressionOfB);
         Map<String, String> results = new LinkedHashMap<>();

@@ -335,7 +335,7 @@ class EtfVectorsTest {
 
     Map<String, byte[]> inputs = new LinkedHashMap<>();
     javaTerms.forEach((name, term) -> inputs.put(name, Etf.encodeToBytes(term)));
-    StringBuilder cases = new StringBuilder("case N of ");
+    StringBuilder cases = new StringBuilder("case Name of ");
     erlang.forEach((name, expr) -> cases.append("<<\"").append(name).append("\">> -> (").append(expr).append("); "));
     cases.setLength(cases.length() - 2);
     cases.append(" end");

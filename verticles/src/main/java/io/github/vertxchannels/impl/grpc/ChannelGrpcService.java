@@ -3,7 +3,11 @@ package io.github.vertxchannels.impl.grpc;
 import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.grpc.v1.ChannelServiceGrpcService;
 import io.github.vertxchannels.impl.EventBusChannels;
+import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.grpc.server.GrpcServer;
 
 import java.util.ArrayList;
@@ -36,7 +40,7 @@ public final class ChannelGrpcService {
 
   /** Binds every rpc on the server. */
   public void bind(GrpcServer server) {
-    new UnaryCalls(channels).bind(server);
+    new UnaryCalls(channels, options.getMaxChannelsPerConnection()).bind(server);
     server.callHandler(ChannelServiceGrpcService.TryReceive, call -> call.handler(request ->
       ReceiveCall.start(channels, call, request.getChannelId(), null)));
     server.callHandler(ChannelServiceGrpcService.Receive, call -> call.handler(request ->
@@ -47,6 +51,28 @@ public final class ChannelGrpcService {
       sessions.add(session);
       session.start();
     });
+  }
+
+  /**
+   * @param grpcServer the gRPC server
+   * @return the request handler to install: the server itself, behind bearer-token
+   * authentication when tokens are configured
+   */
+  public Handler<HttpServerRequest> gate(GrpcServer grpcServer) {
+    return options.getAuthTokens().isEmpty() ? grpcServer : new AuthGate(options.getAuthTokens(), grpcServer);
+  }
+
+  /**
+   * Applies the TLS options (PEM certificate and key, ALPN for HTTP/2) to HTTP server options.
+   *
+   * @return {@code http}
+   */
+  public static HttpServerOptions tls(ChannelServerOptions options, HttpServerOptions http) {
+    if (options.isTls()) {
+      http.setSsl(true).setUseAlpn(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setCertPath(options.getTlsCertPath()).setKeyPath(options.getTlsKeyPath()));
+    }
+    return http;
   }
 
   /** Ends every open stream with UNAVAILABLE; their unacknowledged messages return to their channels. */

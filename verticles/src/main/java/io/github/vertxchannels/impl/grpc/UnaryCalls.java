@@ -17,9 +17,15 @@ import io.github.vertxchannels.grpc.v1.SendResponse;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.ServiceMethod;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
+import io.vertx.grpc.server.GrpcServerRequest;
 
+import java.util.Map;
+import java.util.WeakHashMap;
 import java.util.function.Function;
+import java.util.function.Supplier;
 
 /**
  * The unary calls that need no more than "one request, one future, one response": create,
@@ -29,13 +35,28 @@ import java.util.function.Function;
 final class UnaryCalls {
 
   private final EventBusChannels channels;
+  private final int maxChannelsPerConnection;
+  /** Channels created per client connection (weak: a closed connection's count goes with it). */
+  private final Map<HttpConnection, Integer> created = new WeakHashMap<>();
 
-  UnaryCalls(EventBusChannels channels) {
+  UnaryCalls(EventBusChannels channels, int maxChannelsPerConnection) {
     this.channels = channels;
+    this.maxChannelsPerConnection = maxChannelsPerConnection;
   }
 
   void bind(GrpcServer server) {
-    unary(server, ChannelServiceGrpcService.Create, this::create);
+    server.callHandler(ChannelServiceGrpcService.Create, call -> call.handler(request -> {
+      if (maxChannelsPerConnection > 0) {
+        int n = created.merge(call.connection(), 1, Integer::sum);
+        if (n > maxChannelsPerConnection) {
+          created.merge(call.connection(), -1, Integer::sum);
+          GrpcErrors.fail(call.response(), GrpcStatus.RESOURCE_EXHAUSTED, "this connection already created "
+            + maxChannelsPerConnection + " channels, the limit (max_channels_per_connection)");
+          return;
+        }
+      }
+      respond(call, () -> create(request));
+    }));
     unary(server, ChannelServiceGrpcService.Attach, this::attach);
     unary(server, ChannelServiceGrpcService.Send, this::send);
     unary(server, ChannelServiceGrpcService.Close, this::close);
@@ -76,20 +97,22 @@ final class UnaryCalls {
 
   /** Binds a unary method: decode, run, answer the value or the failure's status. */
   static <Req, Resp> void unary(GrpcServer server, ServiceMethod<Req, Resp> method, Function<Req, Future<Resp>> logic) {
-    server.callHandler(method, call -> call.handler(request -> {
-      Future<Resp> result;
-      try {
-        result = logic.apply(request);
-      } catch (RuntimeException e) {
-        result = Future.failedFuture(e);
+    server.callHandler(method, call -> call.handler(request -> respond(call, () -> logic.apply(request))));
+  }
+
+  private static <Req, Resp> void respond(GrpcServerRequest<Req, Resp> call, Supplier<Future<Resp>> logic) {
+    Future<Resp> result;
+    try {
+      result = logic.get();
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        call.response().end(ar.result());
+      } else {
+        GrpcErrors.fail(call.response(), ar.cause());
       }
-      result.onComplete(ar -> {
-        if (ar.succeeded()) {
-          call.response().end(ar.result());
-        } else {
-          GrpcErrors.fail(call.response(), ar.cause());
-        }
-      });
-    }));
+    });
   }
 }

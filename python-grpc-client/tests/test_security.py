@@ -1,0 +1,123 @@
+"""TLS and bearer-token authentication against a real server (certificate made at test time)."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import subprocess
+import tempfile
+import threading
+import time
+from typing import List
+
+import grpc
+import pytest
+
+import vertx_channels
+import vertx_channels.aio
+
+from conftest import DEFAULT_JAR, free_port
+
+TOKEN = "test-token-0123456789abcdef"
+
+
+class SecureServer:
+    def __init__(self, config: dict) -> None:
+        self.port = free_port()
+        self.lines: List[str] = []
+        self.ready = threading.Event()
+        with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+            json.dump(config, f)
+        self.config_path = f.name
+        jar = pathlib.Path(os.environ.get("VERTX_CHANNELS_JAR", DEFAULT_JAR))
+        self.proc = subprocess.Popen(
+            ["java", "-jar", str(jar), "-conf", f.name, "--port", str(self.port)],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        threading.Thread(target=self._pump, daemon=True).start()
+        if not self.ready.wait(90):
+            self.stop()
+            raise RuntimeError("server did not start:\n" + "\n".join(self.lines[-30:]))
+
+    def _pump(self) -> None:
+        for line in self.proc.stdout:
+            self.lines.append(line.rstrip())
+            if "gRPC server listening on" in line:
+                self.ready.set()
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        os.unlink(self.config_path)
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    d = tmp_path_factory.mktemp("tls")
+    cert, key = d / "cert.pem", d / "key.pem"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+         "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.fixture(scope="module")
+def tls_server(certificate):
+    cert, key = certificate
+    server = SecureServer({"tls": {"cert": str(cert), "key": str(key)}, "auth_tokens": [TOKEN]})
+    yield server
+    server.stop()
+
+
+def test_tls_and_a_token_give_access(tls_server, certificate):
+    creds = grpc.ssl_channel_credentials(root_certificates=certificate[0].read_bytes())
+    with vertx_channels.connect(f"127.0.0.1:{tls_server.port}", credentials=creds, token=TOKEN) as client:
+        ch = client.new_byte_channel()
+        ch.send_bytes(b"secret")
+        assert ch.receive_bytes(1000) == b"secret"
+        ch.send_bytes(b"streamed")
+        ch.close()
+        assert list(ch) == [b"streamed"]
+
+
+async def test_tls_and_a_token_give_access_asyncio(tls_server, certificate):
+    creds = grpc.ssl_channel_credentials(root_certificates=certificate[0].read_bytes())
+    async with vertx_channels.aio.connect(f"127.0.0.1:{tls_server.port}", credentials=creds,
+                                          token=TOKEN) as client:
+        ch = await client.new_channel()
+        await ch.send(("ok", 1))
+        assert await ch.receive(1000) == ("ok", 1)
+
+
+def test_a_missing_or_wrong_token_is_unauthenticated(tls_server, certificate):
+    creds = grpc.ssl_channel_credentials(root_certificates=certificate[0].read_bytes())
+    for token in (None, "wrong-token-0123456789abcdef"):
+        with pytest.raises(vertx_channels.Unauthenticated):
+            with vertx_channels.connect(f"127.0.0.1:{tls_server.port}", credentials=creds,
+                                        token=token) as client:
+                client.new_byte_channel()
+
+
+def test_a_client_that_does_not_trust_the_certificate_cannot_connect(tls_server):
+    with pytest.raises(vertx_channels.ConnectionLost):
+        vertx_channels.connect(f"127.0.0.1:{tls_server.port}", credentials=grpc.ssl_channel_credentials(),
+                               token=TOKEN, timeout=3)
+
+
+def test_a_token_over_plaintext_loopback():
+    server = SecureServer({"auth_tokens": [TOKEN]})
+    try:
+        with vertx_channels.connect(f"127.0.0.1:{server.port}", token=TOKEN) as client:
+            client.new_byte_channel().send_bytes(b"x")
+        with pytest.raises(vertx_channels.Unauthenticated):
+            with vertx_channels.connect(f"127.0.0.1:{server.port}") as client:
+                client.new_byte_channel()
+    finally:
+        server.stop()
