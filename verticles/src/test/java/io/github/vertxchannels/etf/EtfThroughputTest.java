@@ -56,10 +56,10 @@ class EtfThroughputTest {
 
   /** Prints the best of a few short samples: the machine may be busy with other work. */
   private static void report(String what, int bytes, LongSupplier op) {
-    rate(200, op); // warm up
+    rate(150, op); // warm up
     double best = 0;
-    for (int i = 0; i < 5; i++) {
-      best = Math.max(best, rate(60, op));
+    for (int i = 0; i < 4; i++) {
+      best = Math.max(best, rate(50, op));
     }
     System.out.printf("%-44s %,14.0f ops/s %,12.1f MB/s%n", what + " (" + bytes + " bytes)", best, best * bytes / 1e6);
   }
