@@ -82,6 +82,39 @@ class ClientOptions:
         return list(args.items())
 
 
+class ChannelHandle:
+    """The identity of a channel object, shared by the sync and asyncio APIs: its client and id.
+    Two objects are equal when they are of the same class, on the same client, with the same id."""
+
+    _kind: "Kind"
+    _module = "vertx_channels"
+
+    def __init__(self, client: Any, channel_id: str) -> None:
+        self._client = client
+        self._id = channel_id
+
+    @property
+    def id(self) -> str:
+        """The channel's id, to hand to another process (``client.channel(id)``)."""
+        return self._id
+
+    @property
+    def client(self) -> Any:
+        """The client this channel object uses."""
+        return self._client
+
+    def __repr__(self) -> str:
+        return f"<{self._module}.{type(self).__name__} id={self._id!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChannelHandle):
+            return NotImplemented
+        return type(self) is type(other) and self._id == other._id and self._client is other._client
+
+    def __hash__(self) -> int:
+        return hash((type(self), self._id))
+
+
 def channel_credentials(credentials: Optional[grpc.ChannelCredentials],
                         token: Optional[str]) -> Optional[grpc.ChannelCredentials]:
     """The credentials of the grpc channel: TLS ``credentials`` and/or a bearer ``token``.

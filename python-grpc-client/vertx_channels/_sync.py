@@ -177,35 +177,10 @@ class Client:
         return ByteChannel(self, channel_id)
 
 
-class _ChannelBase:
+class _ChannelBase(_base.ChannelHandle):
     """What a term channel and a byte channel share; the public names are in the subclasses."""
 
-    _kind: Kind
-
-    def __init__(self, client: Client, channel_id: str) -> None:
-        self._client = client
-        self._id = channel_id
-
-    @property
-    def id(self) -> str:
-        """The channel's id, to hand to another process (``client.channel(id)``)."""
-        return self._id
-
-    @property
-    def client(self) -> Client:
-        """The client this channel object uses."""
-        return self._client
-
-    def __repr__(self) -> str:
-        return f"<vertx_channels.{type(self).__name__} id={self._id!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, _ChannelBase):
-            return NotImplemented
-        return type(self) is type(other) and self._id == other._id and self._client is other._client
-
-    def __hash__(self) -> int:
-        return hash((type(self), self._id))
+    _client: Client
 
     # -- payload-level operations ----------------------------------------------------------------
 

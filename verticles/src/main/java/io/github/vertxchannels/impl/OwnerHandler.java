@@ -3,6 +3,8 @@ package io.github.vertxchannels.impl;
 import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelError;
 import io.github.vertxchannels.ChannelException;
+import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.WrongKindException;
 import io.github.vertxchannels.etf.EtfException;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -42,6 +44,15 @@ abstract class OwnerHandler implements Handler<Message<Object>> {
 
   /** Handles a request for a channel that exists. May throw a {@link ChannelException}. */
   protected abstract void handle(Message<Object> message, ChannelQueue channel);
+
+  /** Checks the optional {@code kind} header against the channel's kind (attach, subscribe). */
+  static void checkKind(Message<?> message, ChannelQueue channel) {
+    String kind = message.headers().get(ChannelAddresses.KIND);
+    if (kind != null && ChannelKind.fromWireName(kind) != channel.kind()) {
+      throw new WrongKindException("channel " + channel.id() + " is a " + channel.kind().wireName()
+        + " channel, not a " + kind + " channel");
+    }
+  }
 
   static void fail(Message<?> message, ChannelError error, String text) {
     if (message.replyAddress() != null) {

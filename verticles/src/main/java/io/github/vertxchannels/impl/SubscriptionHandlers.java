@@ -1,8 +1,6 @@
 package io.github.vertxchannels.impl;
 
 import io.github.vertxchannels.ChannelAddresses;
-import io.github.vertxchannels.ChannelKind;
-import io.github.vertxchannels.WrongKindException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
@@ -27,11 +25,7 @@ final class SubscriptionHandlers {
 
     @Override
     protected void handle(Message<Object> message, ChannelQueue channel) {
-      String kind = message.headers().get(ChannelAddresses.KIND);
-      if (kind != null && ChannelKind.fromWireName(kind) != channel.kind()) {
-        throw new WrongKindException("channel " + channel.id() + " is a " + channel.kind().wireName()
-          + " channel, not a " + kind + " channel");
-      }
+      checkKind(message, channel);
       String subscriber = message.headers().get(ChannelAddresses.SUBSCRIBER);
       if (subscriber == null || !subscriber.startsWith(ChannelAddresses.SUBSCRIBER_PREFIX)) {
         throw new IllegalArgumentException("subscribe needs a '" + ChannelAddresses.SUBSCRIBER + "' header with a subscriber address");
