@@ -31,7 +31,7 @@ run: build
 	java -jar $(JAR) $(ARGS)
 
 ## test: every test suite (Java, Python, conformance)
-test: deps test-java check-stubs test-python
+test: deps test-java check-stubs test-python conformance
 
 test-java:
 	./mvnw -B install
@@ -48,3 +48,20 @@ test-python: deps build
 
 clean:
 	$(MVN) clean
+
+## conformance: the case catalogue (conformance-tests/cases) on every surface: Java API on the event
+## bus, Java gRPC client, Python sync and asyncio, cross-language, ETF codecs. Prints one table
+## ending with "conformance: N passed, M failed"; writes conformance-tests/results/latest.md.
+.PHONY: conformance
+CONFORMANCE_OUT := conformance-tests/target/conformance
+conformance: deps build
+	@mkdir -p $(CONFORMANCE_OUT) && rm -f $(CONFORMANCE_OUT)/report.txt
+	@$(MVN) -pl conformance-tests test -DskipTests=false -Dtest=ConformanceSuite \
+	  -Dsurefire.failIfNoSpecifiedTests=false > $(CONFORMANCE_OUT)/maven.log 2>&1; rc=$$?; \
+	if [ ! -f $(CONFORMANCE_OUT)/report.txt ]; then \
+	  tail -n 60 $(CONFORMANCE_OUT)/maven.log; \
+	  echo "conformance: no report (the run broke; see $(CONFORMANCE_OUT)/maven.log)"; exit 1; \
+	fi; \
+	cat $(CONFORMANCE_OUT)/report.txt; \
+	if ! tail -n 1 $(CONFORMANCE_OUT)/report.txt | grep -q '^conformance: [0-9]* passed, 0 failed'; then exit 1; fi; \
+	if [ $$rc -ne 0 ]; then echo "maven failed although no case did: see $(CONFORMANCE_OUT)/maven.log"; exit 1; fi

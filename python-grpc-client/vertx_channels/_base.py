@@ -285,6 +285,13 @@ def receive_outcome(resp: "pb.ReceiveResponse", *, kind: Kind, channel_id: str,
                               channel_id=channel_id)
 
 
+def address_request(address: Any, kind: "Kind", value: Any) -> "pb.SendToAddressRequest":
+    """The request of ``send_to`` / ``send_bytes_to``: an event-bus address and one payload."""
+    if not isinstance(address, str) or not address:
+        raise TypeError("address must be a non-empty str")
+    return pb.SendToAddressRequest(address=address, kind=kind.proto, payload=kind.encode(value))
+
+
 def create_request(kind: Kind, max_size: int) -> "pb.CreateRequest":
     return pb.CreateRequest(kind=kind.proto, max_size=max_size)
 

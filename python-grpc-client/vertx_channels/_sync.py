@@ -164,6 +164,16 @@ class Client:
         """Creates a byte channel (``py_byte_channel:new/1``), like :meth:`new_channel`."""
         return ByteChannel(self, self._create(BYTES, max_size))
 
+    def send_to(self, address: str, term: Any) -> None:
+        """Sends a term to a Vert.x event-bus address, e.g. one a verticle handed out: the
+        counterpart of erlang_python's ``reply(pid, term)`` (S-EXT-REPLY). Fire and forget, like
+        Erlang's send: no error when nobody consumes the address."""
+        self._call(self._stub.SendToAddress, _base.address_request(address, TERM, term), "send_to")
+
+    def send_bytes_to(self, address: str, data: Any) -> None:
+        """Sends bytes to a Vert.x event-bus address (see :meth:`send_to`)."""
+        self._call(self._stub.SendToAddress, _base.address_request(address, BYTES, data), "send_bytes_to")
+
     def channel(self, channel_id: str) -> "Channel":
         """Attaches to an existing term channel, e.g. one a verticle created.
 

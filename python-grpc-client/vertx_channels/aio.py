@@ -227,6 +227,15 @@ class Client:
         """Creates a byte channel (see ``vertx_channels.Client.new_byte_channel``)."""
         return ByteChannel(self, await self._create(BYTES, max_size))
 
+    async def send_to(self, address: str, term: Any) -> None:
+        """Sends a term to a Vert.x event-bus address (see ``vertx_channels.Client.send_to``)."""
+        await self._call(self._stub.SendToAddress, _base.address_request(address, TERM, term), "send_to")
+
+    async def send_bytes_to(self, address: str, data: Any) -> None:
+        """Sends bytes to a Vert.x event-bus address (see ``vertx_channels.Client.send_to``)."""
+        await self._call(self._stub.SendToAddress, _base.address_request(address, BYTES, data),
+                         "send_bytes_to")
+
     async def channel(self, channel_id: str) -> "Channel":
         """Attaches to an existing term channel (ChannelNotFound, WrongChannelKind)."""
         await self._attach(TERM, channel_id)

@@ -99,6 +99,7 @@ Limits and strictness
 from __future__ import annotations
 
 import re
+from collections import Counter
 import struct
 import zlib
 from itertools import chain
@@ -350,7 +351,8 @@ _BYTES_TUPLE_PREFIXES = (
     b"h\x02v\x00\x05bytesm",
 )
 
-_FLOAT_EXT_RE = re.compile(rb"[+-]?[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?")
+# As binary_to_term: digits, a point, digits (an exponent optional); "1", "1." or "1e5" are refused.
+_FLOAT_EXT_RE = re.compile(rb"[+-]?[0-9]+\.[0-9]+([eE][+-]?[0-9]+)?")
 
 # Frame kinds for the explicit decoding stack.
 _K_TUPLE = 0
@@ -513,6 +515,18 @@ def _decode(buf: bytes, pos: int, max_depth: int) -> Any:
                 pos += 5
                 if n == 0:
                     # [ | Tail] is just Tail in Erlang; decode the tail in place.
+                    continue
+                if stack and stack[-1][0] == _K_LIST_TAIL:
+                    # This list is the tail of the enclosing list: go on collecting into that one
+                    # (lists are flattened) instead of nesting and joining, which would copy the
+                    # growing tail at every level of a chain of one-element lists.
+                    _, items, _, fstart = stack[-1]
+                    if n >= end - pos:
+                        raise ETFDecodeError(
+                            f"truncated LIST_EXT at offset {start}: declares {n} elements, "
+                            f"only {end - pos} bytes left"
+                        )
+                    stack[-1] = (_K_LIST, items, len(items) + n, fstart)
                     continue
                 if len(stack) >= max_depth:
                     raise ETFDecodeError(f"nesting deeper than max_depth={max_depth} at offset {start}")
@@ -722,8 +736,20 @@ def _decode(buf: bytes, pos: int, max_depth: int) -> Any:
         raise ETFDecodeError(f"truncated {name} at offset {start}") from None
 
 
+# A dict whose keys share one hash value costs quadratic time to build (ints hash to themselves,
+# so an input can choose colliding keys); maps with more keys than this on one hash are refused.
+_MAX_KEYS_PER_HASH = 64
+
+
 def _make_map(items: list, offset: int) -> dict:
     try:
+        if len(items) > 2 * _MAX_KEYS_PER_HASH:
+            crowd = max(Counter(map(hash, items[::2])).values())
+            if crowd > _MAX_KEYS_PER_HASH:
+                raise ETFDecodeError(
+                    f"map at offset {offset}: {crowd} keys share one hash value in Python; refused "
+                    f"(building such a dict takes quadratic time)"
+                )
         d = dict(zip(items[::2], items[1::2]))
     except TypeError:
         for key in items[::2]:

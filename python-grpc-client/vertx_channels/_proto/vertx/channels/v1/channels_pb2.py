@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n vertx/channels/v1/channels.proto\x12\x11vertx.channels.v1\"\xbd\x01\n\x0b\x43hannelInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x10\n\x08max_size\x18\x04 \x01(\x04\x12\x0e\n\x06\x63losed\x18\x05 \x01(\x08\x12\x10\n\x08messages\x18\x06 \x01(\x04\x12\x19\n\x11waiting_receivers\x18\x07 \x01(\r\x12\x17\n\x0fwaiting_senders\x18\x08 \x01(\r\"O\n\rCreateRequest\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x10\n\x08max_size\x18\x02 \x01(\x03\">\n\x0e\x43reateResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"Z\n\rAttachRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\">\n\x0e\x41ttachResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"T\n\x0bSendRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\"=\n\x0cSendResponse\x12-\n\x06result\x18\x01 \x01(\x0e\x32\x1d.vertx.channels.v1.SendResult\"\'\n\x11TryReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"8\n\x0eReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x12\n\ntimeout_ms\x18\x02 \x01(\x03\"T\n\x0fReceiveResponse\x12\x30\n\x06status\x18\x01 \x01(\x0e\x32 .vertx.channels.v1.ReceiveStatus\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\"\"\n\x0c\x43loseRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"\x0f\n\rCloseResponse\"!\n\x0bInfoRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"<\n\x0cInfoResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"\xf1\x01\n\x0b\x43lientFrame\x12-\n\x04open\x18\x01 \x01(\x0b\x32\x1d.vertx.channels.v1.OpenStreamH\x00\x12+\n\x06\x63redit\x18\x02 \x01(\x0b\x32\x19.vertx.channels.v1.CreditH\x00\x12%\n\x03\x61\x63k\x18\x03 \x01(\x0b\x32\x16.vertx.channels.v1.AckH\x00\x12-\n\x07release\x18\x04 \x01(\x0b\x32\x1a.vertx.channels.v1.ReleaseH\x00\x12\'\n\x04send\x18\x05 \x01(\x0b\x32\x17.vertx.channels.v1.SendH\x00\x42\x07\n\x05\x66rame\"\x96\x01\n\nOpenStream\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x1f\n\x17initial_credit_messages\x18\x03 \x01(\r\x12\x1c\n\x14initial_credit_bytes\x18\x04 \x01(\x04\")\n\x06\x43redit\x12\x10\n\x08messages\x18\x01 \x01(\r\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\x18\n\x03\x41\x63k\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\"\t\n\x07Release\"M\n\x04Send\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\"\x95\x02\n\x0bServerFrame\x12+\n\x06opened\x18\x01 \x01(\x0b\x32\x19.vertx.channels.v1.OpenedH\x00\x12\x33\n\ndeliveries\x18\x02 \x01(\x0b\x32\x1d.vertx.channels.v1.DeliveriesH\x00\x12\x36\n\x0csend_results\x18\x03 \x01(\x0b\x32\x1e.vertx.channels.v1.SendResultsH\x00\x12/\n\x08released\x18\x04 \x01(\x0b\x32\x1b.vertx.channels.v1.ReleasedH\x00\x12\x32\n\x06\x63losed\x18\x05 \x01(\x0b\x32 .vertx.channels.v1.ChannelClosedH\x00\x42\x07\n\x05\x66rame\"Q\n\x06Opened\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\x12\x19\n\x11max_message_bytes\x18\x02 \x01(\x04\"1\n\nDeliveries\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\"`\n\x0bSendResults\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12.\n\x07results\x18\x02 \x03(\x0e\x32\x1d.vertx.channels.v1.SendResult\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"/\n\x08Released\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\x12\x10\n\x08returned\x18\x02 \x01(\r\"\x0f\n\rChannelClosed*Z\n\x0b\x43hannelKind\x12\x1c\n\x18\x43HANNEL_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43HANNEL_KIND_TERM\x10\x01\x12\x16\n\x12\x43HANNEL_KIND_BYTES\x10\x02*\xb8\x01\n\nSendResult\x12\x1b\n\x17SEND_RESULT_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEND_RESULT_OK\x10\x01\x12\x14\n\x10SEND_RESULT_BUSY\x10\x02\x12\x16\n\x12SEND_RESULT_CLOSED\x10\x03\x12\x17\n\x13SEND_RESULT_TIMEOUT\x10\x04\x12\x19\n\x15SEND_RESULT_TOO_LARGE\x10\x05\x12\x17\n\x13SEND_RESULT_INVALID\x10\x06*\x9c\x01\n\rReceiveStatus\x12\x1e\n\x1aRECEIVE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIVE_STATUS_MESSAGE\x10\x01\x12\x18\n\x14RECEIVE_STATUS_EMPTY\x10\x02\x12\x19\n\x15RECEIVE_STATUS_CLOSED\x10\x03\x12\x1a\n\x16RECEIVE_STATUS_TIMEOUT\x10\x04\x32\x84\x05\n\x0e\x43hannelService\x12M\n\x06\x43reate\x12 .vertx.channels.v1.CreateRequest\x1a!.vertx.channels.v1.CreateResponse\x12M\n\x06\x41ttach\x12 .vertx.channels.v1.AttachRequest\x1a!.vertx.channels.v1.AttachResponse\x12G\n\x04Send\x12\x1e.vertx.channels.v1.SendRequest\x1a\x1f.vertx.channels.v1.SendResponse\x12V\n\nTryReceive\x12$.vertx.channels.v1.TryReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12P\n\x07Receive\x12!.vertx.channels.v1.ReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12J\n\x05\x43lose\x12\x1f.vertx.channels.v1.CloseRequest\x1a .vertx.channels.v1.CloseResponse\x12G\n\x04Info\x12\x1e.vertx.channels.v1.InfoRequest\x1a\x1f.vertx.channels.v1.InfoResponse\x12L\n\x06Stream\x12\x1e.vertx.channels.v1.ClientFrame\x1a\x1e.vertx.channels.v1.ServerFrame(\x01\x30\x01\x42\x32\n\x1fio.github.vertxchannels.grpc.v1B\rChannelsProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n vertx/channels/v1/channels.proto\x12\x11vertx.channels.v1\"\xbd\x01\n\x0b\x43hannelInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x10\n\x08max_size\x18\x04 \x01(\x04\x12\x0e\n\x06\x63losed\x18\x05 \x01(\x08\x12\x10\n\x08messages\x18\x06 \x01(\x04\x12\x19\n\x11waiting_receivers\x18\x07 \x01(\r\x12\x17\n\x0fwaiting_senders\x18\x08 \x01(\r\"O\n\rCreateRequest\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x10\n\x08max_size\x18\x02 \x01(\x03\">\n\x0e\x43reateResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"Z\n\rAttachRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\">\n\x0e\x41ttachResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"T\n\x0bSendRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\"=\n\x0cSendResponse\x12-\n\x06result\x18\x01 \x01(\x0e\x32\x1d.vertx.channels.v1.SendResult\"\'\n\x11TryReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"8\n\x0eReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x12\n\ntimeout_ms\x18\x02 \x01(\x03\"T\n\x0fReceiveResponse\x12\x30\n\x06status\x18\x01 \x01(\x0e\x32 .vertx.channels.v1.ReceiveStatus\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\"\"\n\x0c\x43loseRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"\x0f\n\rCloseResponse\"!\n\x0bInfoRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"<\n\x0cInfoResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"f\n\x14SendToAddressRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\"\x17\n\x15SendToAddressResponse\"\xf1\x01\n\x0b\x43lientFrame\x12-\n\x04open\x18\x01 \x01(\x0b\x32\x1d.vertx.channels.v1.OpenStreamH\x00\x12+\n\x06\x63redit\x18\x02 \x01(\x0b\x32\x19.vertx.channels.v1.CreditH\x00\x12%\n\x03\x61\x63k\x18\x03 \x01(\x0b\x32\x16.vertx.channels.v1.AckH\x00\x12-\n\x07release\x18\x04 \x01(\x0b\x32\x1a.vertx.channels.v1.ReleaseH\x00\x12\'\n\x04send\x18\x05 \x01(\x0b\x32\x17.vertx.channels.v1.SendH\x00\x42\x07\n\x05\x66rame\"\x96\x01\n\nOpenStream\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x1f\n\x17initial_credit_messages\x18\x03 \x01(\r\x12\x1c\n\x14initial_credit_bytes\x18\x04 \x01(\x04\")\n\x06\x43redit\x12\x10\n\x08messages\x18\x01 \x01(\r\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\x18\n\x03\x41\x63k\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\"\t\n\x07Release\"M\n\x04Send\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\"\x95\x02\n\x0bServerFrame\x12+\n\x06opened\x18\x01 \x01(\x0b\x32\x19.vertx.channels.v1.OpenedH\x00\x12\x33\n\ndeliveries\x18\x02 \x01(\x0b\x32\x1d.vertx.channels.v1.DeliveriesH\x00\x12\x36\n\x0csend_results\x18\x03 \x01(\x0b\x32\x1e.vertx.channels.v1.SendResultsH\x00\x12/\n\x08released\x18\x04 \x01(\x0b\x32\x1b.vertx.channels.v1.ReleasedH\x00\x12\x32\n\x06\x63losed\x18\x05 \x01(\x0b\x32 .vertx.channels.v1.ChannelClosedH\x00\x42\x07\n\x05\x66rame\"Q\n\x06Opened\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\x12\x19\n\x11max_message_bytes\x18\x02 \x01(\x04\"1\n\nDeliveries\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\"`\n\x0bSendResults\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12.\n\x07results\x18\x02 \x03(\x0e\x32\x1d.vertx.channels.v1.SendResult\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"/\n\x08Released\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\x12\x10\n\x08returned\x18\x02 \x01(\r\"\x0f\n\rChannelClosed*Z\n\x0b\x43hannelKind\x12\x1c\n\x18\x43HANNEL_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43HANNEL_KIND_TERM\x10\x01\x12\x16\n\x12\x43HANNEL_KIND_BYTES\x10\x02*\xb8\x01\n\nSendResult\x12\x1b\n\x17SEND_RESULT_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEND_RESULT_OK\x10\x01\x12\x14\n\x10SEND_RESULT_BUSY\x10\x02\x12\x16\n\x12SEND_RESULT_CLOSED\x10\x03\x12\x17\n\x13SEND_RESULT_TIMEOUT\x10\x04\x12\x19\n\x15SEND_RESULT_TOO_LARGE\x10\x05\x12\x17\n\x13SEND_RESULT_INVALID\x10\x06*\x9c\x01\n\rReceiveStatus\x12\x1e\n\x1aRECEIVE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIVE_STATUS_MESSAGE\x10\x01\x12\x18\n\x14RECEIVE_STATUS_EMPTY\x10\x02\x12\x19\n\x15RECEIVE_STATUS_CLOSED\x10\x03\x12\x1a\n\x16RECEIVE_STATUS_TIMEOUT\x10\x04\x32\xe8\x05\n\x0e\x43hannelService\x12M\n\x06\x43reate\x12 .vertx.channels.v1.CreateRequest\x1a!.vertx.channels.v1.CreateResponse\x12M\n\x06\x41ttach\x12 .vertx.channels.v1.AttachRequest\x1a!.vertx.channels.v1.AttachResponse\x12G\n\x04Send\x12\x1e.vertx.channels.v1.SendRequest\x1a\x1f.vertx.channels.v1.SendResponse\x12V\n\nTryReceive\x12$.vertx.channels.v1.TryReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12P\n\x07Receive\x12!.vertx.channels.v1.ReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12J\n\x05\x43lose\x12\x1f.vertx.channels.v1.CloseRequest\x1a .vertx.channels.v1.CloseResponse\x12G\n\x04Info\x12\x1e.vertx.channels.v1.InfoRequest\x1a\x1f.vertx.channels.v1.InfoResponse\x12\x62\n\rSendToAddress\x12\'.vertx.channels.v1.SendToAddressRequest\x1a(.vertx.channels.v1.SendToAddressResponse\x12L\n\x06Stream\x12\x1e.vertx.channels.v1.ClientFrame\x1a\x1e.vertx.channels.v1.ServerFrame(\x01\x30\x01\x42\x32\n\x1fio.github.vertxchannels.grpc.v1B\rChannelsProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vertx.channels.v1.channels_pb2', globals())
@@ -21,12 +21,12 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\037io.github.vertxchannels.grpc.v1B\rChannelsProtoP\001'
-  _CHANNELKIND._serialized_start=2166
-  _CHANNELKIND._serialized_end=2256
-  _SENDRESULT._serialized_start=2259
-  _SENDRESULT._serialized_end=2443
-  _RECEIVESTATUS._serialized_start=2446
-  _RECEIVESTATUS._serialized_end=2602
+  _CHANNELKIND._serialized_start=2295
+  _CHANNELKIND._serialized_end=2385
+  _SENDRESULT._serialized_start=2388
+  _SENDRESULT._serialized_end=2572
+  _RECEIVESTATUS._serialized_start=2575
+  _RECEIVESTATUS._serialized_end=2731
   _CHANNELINFO._serialized_start=56
   _CHANNELINFO._serialized_end=245
   _CREATEREQUEST._serialized_start=247
@@ -55,30 +55,34 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _INFOREQUEST._serialized_end=968
   _INFORESPONSE._serialized_start=970
   _INFORESPONSE._serialized_end=1030
-  _CLIENTFRAME._serialized_start=1033
-  _CLIENTFRAME._serialized_end=1274
-  _OPENSTREAM._serialized_start=1277
-  _OPENSTREAM._serialized_end=1427
-  _CREDIT._serialized_start=1429
-  _CREDIT._serialized_end=1470
-  _ACK._serialized_start=1472
-  _ACK._serialized_end=1496
-  _RELEASE._serialized_start=1498
-  _RELEASE._serialized_end=1507
-  _SEND._serialized_start=1509
-  _SEND._serialized_end=1586
-  _SERVERFRAME._serialized_start=1589
-  _SERVERFRAME._serialized_end=1866
-  _OPENED._serialized_start=1868
-  _OPENED._serialized_end=1949
-  _DELIVERIES._serialized_start=1951
-  _DELIVERIES._serialized_end=2000
-  _SENDRESULTS._serialized_start=2002
-  _SENDRESULTS._serialized_end=2098
-  _RELEASED._serialized_start=2100
-  _RELEASED._serialized_end=2147
-  _CHANNELCLOSED._serialized_start=2149
-  _CHANNELCLOSED._serialized_end=2164
-  _CHANNELSERVICE._serialized_start=2605
-  _CHANNELSERVICE._serialized_end=3249
+  _SENDTOADDRESSREQUEST._serialized_start=1032
+  _SENDTOADDRESSREQUEST._serialized_end=1134
+  _SENDTOADDRESSRESPONSE._serialized_start=1136
+  _SENDTOADDRESSRESPONSE._serialized_end=1159
+  _CLIENTFRAME._serialized_start=1162
+  _CLIENTFRAME._serialized_end=1403
+  _OPENSTREAM._serialized_start=1406
+  _OPENSTREAM._serialized_end=1556
+  _CREDIT._serialized_start=1558
+  _CREDIT._serialized_end=1599
+  _ACK._serialized_start=1601
+  _ACK._serialized_end=1625
+  _RELEASE._serialized_start=1627
+  _RELEASE._serialized_end=1636
+  _SEND._serialized_start=1638
+  _SEND._serialized_end=1715
+  _SERVERFRAME._serialized_start=1718
+  _SERVERFRAME._serialized_end=1995
+  _OPENED._serialized_start=1997
+  _OPENED._serialized_end=2078
+  _DELIVERIES._serialized_start=2080
+  _DELIVERIES._serialized_end=2129
+  _SENDRESULTS._serialized_start=2131
+  _SENDRESULTS._serialized_end=2227
+  _RELEASED._serialized_start=2229
+  _RELEASED._serialized_end=2276
+  _CHANNELCLOSED._serialized_start=2278
+  _CHANNELCLOSED._serialized_end=2293
+  _CHANNELSERVICE._serialized_start=2734
+  _CHANNELSERVICE._serialized_end=3478
 # @@protoc_insertion_point(module_scope)

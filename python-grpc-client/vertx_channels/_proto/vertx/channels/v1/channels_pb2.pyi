@@ -219,6 +219,20 @@ class SendResults(_message.Message):
     results: _containers.RepeatedScalarFieldContainer[SendResult]
     def __init__(self, first_seq: _Optional[int] = ..., results: _Optional[_Iterable[_Union[SendResult, str]]] = ..., detail: _Optional[str] = ...) -> None: ...
 
+class SendToAddressRequest(_message.Message):
+    __slots__ = ["address", "kind", "payload"]
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
+    PAYLOAD_FIELD_NUMBER: _ClassVar[int]
+    address: str
+    kind: ChannelKind
+    payload: bytes
+    def __init__(self, address: _Optional[str] = ..., kind: _Optional[_Union[ChannelKind, str]] = ..., payload: _Optional[bytes] = ...) -> None: ...
+
+class SendToAddressResponse(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
+
 class ServerFrame(_message.Message):
     __slots__ = ["closed", "deliveries", "opened", "released", "send_results"]
     CLOSED_FIELD_NUMBER: _ClassVar[int]

@@ -60,6 +60,11 @@ class ChannelServiceStub(object):
                 request_serializer=vertx_dot_channels_dot_v1_dot_channels__pb2.InfoRequest.SerializeToString,
                 response_deserializer=vertx_dot_channels_dot_v1_dot_channels__pb2.InfoResponse.FromString,
                 )
+        self.SendToAddress = channel.unary_unary(
+                '/vertx.channels.v1.ChannelService/SendToAddress',
+                request_serializer=vertx_dot_channels_dot_v1_dot_channels__pb2.SendToAddressRequest.SerializeToString,
+                response_deserializer=vertx_dot_channels_dot_v1_dot_channels__pb2.SendToAddressResponse.FromString,
+                )
         self.Stream = channel.stream_stream(
                 '/vertx.channels.v1.ChannelService/Stream',
                 request_serializer=vertx_dot_channels_dot_v1_dot_channels__pb2.ClientFrame.SerializeToString,
@@ -134,6 +139,16 @@ class ChannelServiceServicer(object):
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def SendToAddress(self, request, context):
+        """Sends one term or bytes to a Vert.x event-bus address (S-EXT-REPLY): the counterpart of
+        erlang_python's reply(Pid, Term), where a verticle hands its address to a client as an Erlang
+        process hands its pid. Fire and forget, like Erlang's send: OK also when nobody consumes the
+        address. Addresses under "vertx-channels." are reserved (INVALID_ARGUMENT).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def Stream(self, request_iterator, context):
         """One session on one channel: the client opens it with an OpenStream frame, then produces (Send
         frames, each answered by a SendResults frame) and/or consumes (Credit frames; the server pushes
@@ -182,6 +197,11 @@ def add_ChannelServiceServicer_to_server(servicer, server):
                     servicer.Info,
                     request_deserializer=vertx_dot_channels_dot_v1_dot_channels__pb2.InfoRequest.FromString,
                     response_serializer=vertx_dot_channels_dot_v1_dot_channels__pb2.InfoResponse.SerializeToString,
+            ),
+            'SendToAddress': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendToAddress,
+                    request_deserializer=vertx_dot_channels_dot_v1_dot_channels__pb2.SendToAddressRequest.FromString,
+                    response_serializer=vertx_dot_channels_dot_v1_dot_channels__pb2.SendToAddressResponse.SerializeToString,
             ),
             'Stream': grpc.stream_stream_rpc_method_handler(
                     servicer.Stream,
@@ -325,6 +345,23 @@ class ChannelService(object):
         return grpc.experimental.unary_unary(request, target, '/vertx.channels.v1.ChannelService/Info',
             vertx_dot_channels_dot_v1_dot_channels__pb2.InfoRequest.SerializeToString,
             vertx_dot_channels_dot_v1_dot_channels__pb2.InfoResponse.FromString,
+            options, channel_credentials,
+            insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
+
+    @staticmethod
+    def SendToAddress(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(request, target, '/vertx.channels.v1.ChannelService/SendToAddress',
+            vertx_dot_channels_dot_v1_dot_channels__pb2.SendToAddressRequest.SerializeToString,
+            vertx_dot_channels_dot_v1_dot_channels__pb2.SendToAddressResponse.FromString,
             options, channel_credentials,
             insecure, call_credentials, compression, wait_for_ready, timeout, metadata)
 

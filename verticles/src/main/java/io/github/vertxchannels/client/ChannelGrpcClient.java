@@ -9,6 +9,7 @@ import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.grpc.v1.AttachRequest;
 import io.github.vertxchannels.grpc.v1.ChannelServiceGrpc;
 import io.github.vertxchannels.grpc.v1.CreateRequest;
+import io.github.vertxchannels.grpc.v1.SendToAddressRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -82,6 +83,15 @@ public final class ChannelGrpcClient implements AutoCloseable {
   /** Attaches to an existing byte channel. */
   public RemoteChannel byteChannel(String id) {
     return attach(id, ChannelKind.BYTES);
+  }
+
+  /**
+   * Sends a term (ETF bytes) or bytes to a Vert.x event-bus address, e.g. one a verticle handed
+   * out (S-EXT-REPLY). Fire and forget, like Erlang's send.
+   */
+  public void sendTo(String address, ChannelKind kind, byte[] payload) {
+    call(() -> blocking.sendToAddress(SendToAddressRequest.newBuilder().setAddress(address)
+      .setKind(RemoteChannel.kind(kind)).setPayload(com.google.protobuf.ByteString.copyFrom(payload)).build()));
   }
 
   private RemoteChannel create(ChannelKind kind, long maxSize) {

@@ -20,12 +20,15 @@ final class Decoder {
   /** An open container: the values decoded so far. */
   private static final class Frame {
     final int kind;
-    final Term[] items;
+    Term[] items;
+    /** How many items complete the container (items may be larger: a list grown by its tails). */
+    int size;
     int filled;
 
     Frame(int kind, Term[] items) {
       this.kind = kind;
       this.items = items;
+      this.size = items.length;
     }
   }
 
@@ -122,6 +125,18 @@ final class Decoder {
           if (n == 0) {
             continue; // [ | Tail] is the tail itself, as in binary_to_term
           }
+          Frame top = depth > 0 ? stack[depth - 1] : null;
+          if (top != null && top.kind == K_LIST && top.filled == top.size - 1) {
+            // This list is the tail of the enclosing one: continue that list (lists are stored
+            // flattened) rather than nest and copy, which would cost quadratic time on a chain
+            // of one-element lists.
+            int size = top.size - 1 + n + 1;
+            if (size > top.items.length) {
+              top.items = Arrays.copyOf(top.items, Math.max(size, top.items.length * 2));
+            }
+            top.size = size;
+            continue;
+          }
           depth = push(depth, new Frame(K_LIST, new Term[n + 1]));
           continue;
         }
@@ -164,7 +179,7 @@ final class Decoder {
         }
         Frame f = stack[depth - 1];
         f.items[f.filled++] = value;
-        if (f.filled < f.items.length) {
+        if (f.filled < f.size) {
           break;
         }
         stack[--depth] = null;
@@ -187,7 +202,7 @@ final class Decoder {
       case K_TUPLE:
         return ErlTuple.wrap(items);
       case K_LIST: {
-        int n = items.length - 1;
+        int n = f.size - 1;
         return ErlList.wrap(Arrays.copyOf(items, n), items[n]);
       }
       default: {

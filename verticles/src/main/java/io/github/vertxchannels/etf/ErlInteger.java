@@ -9,7 +9,7 @@ import java.math.BigInteger;
  * Encoding is canonical: {@code SMALL_INTEGER_EXT} for 0..255, {@code INTEGER_EXT} for the rest of
  * the signed 32-bit range, {@code SMALL_BIG_EXT} or {@code LARGE_BIG_EXT} beyond.
  */
-public final class ErlInteger implements Term {
+public final class ErlInteger implements Term, Comparable<ErlInteger> {
 
   private static final ErlInteger[] CACHE = new ErlInteger[256 + 128];
   private static final BigInteger BIG_LONG_MIN = BigInteger.valueOf(Long.MIN_VALUE);
@@ -102,6 +102,18 @@ public final class ErlInteger implements Term {
   @Override
   public int hashCode() {
     return big == null ? Long.hashCode(value) : big.hashCode();
+  }
+
+  /**
+   * Numeric order. Being {@link Comparable} also keeps hash maps keyed by integers fast when an
+   * input makes many keys share a hash code (Java's HashMap then orders a crowded bucket as a tree).
+   */
+  @Override
+  public int compareTo(ErlInteger other) {
+    if (big == null && other.big == null) {
+      return Long.compare(value, other.value);
+    }
+    return bigIntegerValue().compareTo(other.bigIntegerValue());
   }
 
   /** The value in decimal, e.g. {@code -42}. */

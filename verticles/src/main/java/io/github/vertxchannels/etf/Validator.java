@@ -43,6 +43,13 @@ final class Validator {
   private int depth;
   private long[] keyHashes;
   private int keyTop;
+  /**
+   * Bytes the exact duplicate-key comparison may still decode. Hash collisions are resolved by
+   * decoding the map; keys that are themselves maps can be made to collide at every nesting
+   * level, which would decode the same bytes once per level. The budget keeps the whole
+   * validation linear in the input: a term that exhausts it is refused.
+   */
+  private long compareBudget;
 
   private Validator(byte[] a, int end, int origin, boolean inflated, int maxDepth) {
     this.a = a;
@@ -50,6 +57,7 @@ final class Validator {
     this.origin = origin;
     this.where = inflated ? " of the inflated data" : "";
     this.maxDepth = maxDepth;
+    this.compareBudget = 2L * (end - origin) + 64 * 1024;
   }
 
   /** Validates; see {@link #check}. */
@@ -288,7 +296,7 @@ final class Validator {
         if (kind == K_FUN) {
           funEnd(frames[f + 2], u32(a, frames[f + 2] + 1), pos, frames[f + 3]);
         } else if (kind == K_MAP_KEYED) {
-          checkKeys(frames[f + 2]);
+          checkKeys(frames[f + 2], pos);
         }
         depth--;
       }
@@ -459,7 +467,7 @@ final class Validator {
   }
 
   /** All the keys of the map at {@code at} are hashed: refuse it when two are equal. */
-  private void checkKeys(int at) {
+  private void checkKeys(int at, int mapEnd) {
     int arity = (int) u32(a, at + 1);
     int base = keyTop - arity;
     keyTop = base;
@@ -478,6 +486,11 @@ final class Validator {
       }
     }
     // Equal hashes: decide exactly (the map's content is validated, so it decodes).
+    compareBudget -= mapEnd - at;
+    if (compareBudget < 0) {
+      throw error(at, "MAP_EXT", "has keys whose duplicate check would take work out of proportion to the"
+          + " input (maps as keys colliding at many nesting levels); refused to keep validation linear");
+    }
     Decoder decoder = new Decoder(a);
     HashSet<Term> keys = new HashSet<>();
     int p = at + 5;

@@ -3,6 +3,7 @@ package io.github.vertxchannels.impl;
 import io.github.vertxchannels.ChannelError;
 import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.OwnerLostException;
 import io.github.vertxchannels.ReceiveResult;
 import io.github.vertxchannels.SendResult;
 import io.vertx.core.Future;
@@ -336,11 +337,24 @@ final class ChannelQueue {
     }
   }
 
-  /** Fails every waiter: used when the owner verticle stops. */
+  /**
+   * The owner verticle stops (the server shuts down): every blocked receiver and sender fails with
+   * {@link OwnerLostException} ("unavailable"), not with closed, which would tell a consumer that
+   * the producer finished. Streams are ended by the gRPC layer with UNAVAILABLE.
+   */
   void shutdown() {
-    close();
-    for (Subscription sub : subscriptions.values()) {
-      sub.notifyClosed();
+    OwnerLostException gone = new OwnerLostException("the server is shutting down: channel " + id + " is gone");
+    for (Iterator<Receiver> it = receivers.iterator(); it.hasNext(); ) {
+      if (it.next() instanceof Waiter w) {
+        it.remove();
+        scheduler.cancelTimer(w.timer);
+        w.promise.tryFail(gone);
+      }
+    }
+    while (!senders.isEmpty()) {
+      PendingSend s = senders.pollFirst();
+      scheduler.cancelTimer(s.timer);
+      s.promise.tryFail(gone);
     }
   }
 

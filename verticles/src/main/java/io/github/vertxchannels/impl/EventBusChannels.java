@@ -6,18 +6,20 @@ import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelError;
 import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.ChannelProtocolException;
 import io.github.vertxchannels.Channels;
 import io.github.vertxchannels.InvalidArgumentException;
 import io.github.vertxchannels.OwnerLostException;
-import io.github.vertxchannels.ChannelProtocolException;
 import io.github.vertxchannels.ReceiveResult;
 import io.github.vertxchannels.SendResult;
-import io.vertx.core.buffer.Buffer;
 import io.github.vertxchannels.TermChannel;
 import io.github.vertxchannels.UnknownChannelException;
+import io.github.vertxchannels.etf.Etf;
+import io.github.vertxchannels.etf.EtfException;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -180,13 +182,37 @@ public final class EventBusChannels implements Channels {
       .map(m -> ChannelInfo.fromJson(m.body()));
   }
 
+  /**
+   * Sends a term or bytes to an event-bus address (S-EXT-REPLY): fire and forget, like Erlang's
+   * send to a pid. The consumer gets a Buffer body and the header {@code kind}.
+   *
+   * @return succeeded once handed to the event bus; failed with {@link InvalidArgumentException}
+   * for a reserved or empty address or a malformed term
+   */
+  public Future<Void> sendToAddress(String address, ChannelKind kind, Buffer payload) {
+    if (address == null || address.isEmpty() || address.startsWith(ChannelAddresses.PREFIX + ".")) {
+      return Future.failedFuture(new InvalidArgumentException("address '" + address
+        + "' is empty or reserved (addresses under '" + ChannelAddresses.PREFIX + ".' belong to vertx-channels)"));
+    }
+    if (kind == ChannelKind.TERM) {
+      try {
+        Etf.validate(payload);
+      } catch (EtfException e) {
+        return Future.failedFuture(new InvalidArgumentException("not a valid ETF term: " + e.getMessage()));
+      }
+    }
+    eventBus.send(address, payload, new DeliveryOptions().addHeader(ChannelAddresses.KIND, kind.wireName()));
+    return Future.succeededFuture();
+  }
+
   /** @return a fresh id for {@link #receive(String, long, String)} */
   public static String newReceiveId() {
     return ChannelRegistry.randomToken(9);
   }
 
   static long replyTimeout(long timeoutMs) {
-    return timeoutMs < 0 ? Long.MAX_VALUE : timeoutMs + REPLY_MARGIN_MS;
+    // Negative = forever; a timeout so large that the margin would overflow is forever too.
+    return timeoutMs < 0 || timeoutMs > Long.MAX_VALUE - REPLY_MARGIN_MS ? Long.MAX_VALUE : timeoutMs + REPLY_MARGIN_MS;
   }
 
   private static SendResult sendResult(Message<Object> reply) {

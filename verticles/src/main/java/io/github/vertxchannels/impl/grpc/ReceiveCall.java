@@ -41,9 +41,14 @@ final class ReceiveCall {
     call.errorHandler(err -> onGone());
     call.exceptionHandler(err -> onGone());
     call.response().exceptionHandler(err -> onGone());
-    Future<ReceiveResult> result = timeoutMs == null
-      ? channels.tryReceive(channelId)
-      : channels.receive(channelId, timeoutMs, receiveId);
+    Future<ReceiveResult> result;
+    try {
+      result = timeoutMs == null
+        ? channels.tryReceive(channelId)
+        : channels.receive(channelId, timeoutMs, receiveId);
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
     result.onComplete(ar -> {
       if (ar.failed()) {
         if (ar.cause() instanceof ChannelException e && e.error() == ChannelError.TIMEOUT) {

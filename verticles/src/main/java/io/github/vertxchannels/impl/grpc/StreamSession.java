@@ -119,7 +119,7 @@ final class StreamSession implements ChannelSubscriber.Listener {
     }
     switch (frame.getFrameCase()) {
       case CREDIT:
-        subscriber.flow(frame.getCredit().getMessages(), frame.getCredit().getBytes(), 0, false);
+        subscriber.flow(Integer.toUnsignedLong(frame.getCredit().getMessages()), unsigned(frame.getCredit().getBytes()), 0, false);
         break;
       case ACK:
         onAck(frame.getAck().getUpToSeq());
@@ -143,7 +143,7 @@ final class StreamSession implements ChannelSubscriber.Listener {
     Future<ChannelSubscriber> opened;
     try {
       opened = ChannelSubscriber.open(vertx, channelId, Protos.kindOrNull(open.getExpectedKind()),
-        open.getInitialCreditMessages(), open.getInitialCreditBytes(), this);
+        Integer.toUnsignedLong(open.getInitialCreditMessages()), unsigned(open.getInitialCreditBytes()), this);
     } catch (RuntimeException e) {
       opened = Future.failedFuture(e);
     }
@@ -165,10 +165,15 @@ final class StreamSession implements ChannelSubscriber.Listener {
     });
   }
 
+  /** A uint64 from the wire, saturated to the largest long (credit beyond 2^63 is "unlimited"). */
+  private static long unsigned(long uint64) {
+    return uint64 < 0 ? Long.MAX_VALUE : uint64;
+  }
+
   private void onAck(long upToSeq) {
-    if (upToSeq > pushedSeq) {
-      protocolError(GrpcStatus.FAILED_PRECONDITION,
-        "Ack up_to_seq " + upToSeq + " was never pushed: the highest sequence number pushed is " + pushedSeq);
+    if (upToSeq < 0 || upToSeq > pushedSeq) { // < 0: a uint64 beyond 2^63, never pushed either
+      protocolError(GrpcStatus.FAILED_PRECONDITION, "Ack up_to_seq " + Long.toUnsignedString(upToSeq)
+        + " was never pushed: the highest sequence number pushed is " + pushedSeq);
       return;
     }
     if (upToSeq > ackedSeq) {
@@ -184,9 +189,14 @@ final class StreamSession implements ChannelSubscriber.Listener {
     String[] detail = new String[1];
     for (ByteString payload : send.getPayloadsList()) {
       Buffer buffer = Buffer.buffer(payload.toByteArray());
-      Future<io.github.vertxchannels.SendResult> sent = send.getWait()
-        ? channels.send(channelId, buffer, send.getTimeoutMs())
-        : channels.send(channelId, buffer);
+      Future<io.github.vertxchannels.SendResult> sent;
+      try {
+        sent = send.getWait()
+          ? channels.send(channelId, buffer, send.getTimeoutMs())
+          : channels.send(channelId, buffer);
+      } catch (RuntimeException e) {
+        sent = Future.failedFuture(e);
+      }
       results.add(sent.map(Protos::sendResult).recover(err -> perSendFailure(err, detail)));
     }
     Future<Void> previous = sendChain;

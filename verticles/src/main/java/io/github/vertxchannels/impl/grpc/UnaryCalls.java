@@ -14,6 +14,8 @@ import io.github.vertxchannels.grpc.v1.InfoRequest;
 import io.github.vertxchannels.grpc.v1.InfoResponse;
 import io.github.vertxchannels.grpc.v1.SendRequest;
 import io.github.vertxchannels.grpc.v1.SendResponse;
+import io.github.vertxchannels.grpc.v1.SendToAddressRequest;
+import io.github.vertxchannels.grpc.v1.SendToAddressResponse;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.ServiceMethod;
@@ -61,6 +63,7 @@ final class UnaryCalls {
     unary(server, ChannelServiceGrpcService.Send, this::send);
     unary(server, ChannelServiceGrpcService.Close, this::close);
     unary(server, ChannelServiceGrpcService.Info, this::info);
+    unary(server, ChannelServiceGrpcService.SendToAddress, this::sendToAddress);
   }
 
   private Future<CreateResponse> create(CreateRequest request) {
@@ -93,6 +96,14 @@ final class UnaryCalls {
   private Future<InfoResponse> info(InfoRequest request) {
     return channels.info(request.getChannelId())
       .map(info -> InfoResponse.newBuilder().setInfo(Protos.info(info)).build());
+  }
+
+  private Future<SendToAddressResponse> sendToAddress(SendToAddressRequest request) {
+    Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
+    return channels.sendToAddress(request.getAddress(),
+        request.getKind() == io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM ? ChannelKind.TERM : ChannelKind.BYTES,
+        payload)
+      .map(v -> SendToAddressResponse.getDefaultInstance());
   }
 
   /** Binds a unary method: decode, run, answer the value or the failure's status. */

@@ -1,0 +1,267 @@
+package io.github.vertxchannels.faults;
+
+import com.google.protobuf.ByteString;
+import io.github.vertxchannels.ChannelVerticle;
+import io.github.vertxchannels.grpc.ChannelGrpcVerticle;
+import io.github.vertxchannels.grpc.ChannelServerOptions;
+import io.github.vertxchannels.grpc.v1.ChannelInfo;
+import io.github.vertxchannels.grpc.v1.ChannelKind;
+import io.github.vertxchannels.grpc.v1.ChannelServiceGrpc;
+import io.github.vertxchannels.grpc.v1.ClientFrame;
+import io.github.vertxchannels.grpc.v1.CreateRequest;
+import io.github.vertxchannels.grpc.v1.Credit;
+import io.github.vertxchannels.grpc.v1.InfoRequest;
+import io.github.vertxchannels.grpc.v1.OpenStream;
+import io.github.vertxchannels.grpc.v1.Send;
+import io.github.vertxchannels.grpc.v1.SendRequest;
+import io.github.vertxchannels.grpc.v1.SendResult;
+import io.github.vertxchannels.grpc.v1.ServerFrame;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * A real server (channel verticle + gRPC verticle) on an ephemeral loopback port, real grpc-java
+ * clients, and the helpers the fault tests share: raw Stream calls, and a check that a channel
+ * still holds exactly what it held.
+ */
+@ExtendWith(VertxExtension.class)
+abstract class FaultsTestBase {
+
+  static final long MANY = 1L << 40;
+
+  protected Vertx vertx;
+  protected int port;
+  protected ManagedChannel transport;
+  protected ChannelServiceGrpc.ChannelServiceBlockingStub stub;
+  private final List<ManagedChannel> transports = new ArrayList<>();
+
+  /** Server config for this test class. */
+  protected JsonObject serverConfig() {
+    return new JsonObject().put("port", 0).put("keepalive_interval_ms", 500);
+  }
+
+  /** The largest gRPC message the test clients accept. */
+  protected int clientMaxInbound() {
+    return ChannelServerOptions.DEFAULT_MAX_MESSAGE_SIZE + ChannelServerOptions.FRAMING_HEADROOM;
+  }
+
+  @BeforeEach
+  void startServer(Vertx vertx) {
+    this.vertx = vertx;
+    ChannelGrpcVerticle grpc = new ChannelGrpcVerticle();
+    DeploymentOptions options = new DeploymentOptions().setConfig(serverConfig());
+    await(vertx.deployVerticle(new ChannelVerticle(), options).compose(id -> vertx.deployVerticle(grpc, options)));
+    port = grpc.actualPort();
+    transport = newTransport();
+    stub = ChannelServiceGrpc.newBlockingStub(transport);
+  }
+
+  @AfterEach
+  void closeTransports() {
+    transports.forEach(ManagedChannel::shutdownNow);
+  }
+
+  protected ManagedChannel newTransport() {
+    ManagedChannel t = NettyChannelBuilder.forAddress("127.0.0.1", port)
+      .usePlaintext()
+      .maxInboundMessageSize(clientMaxInbound())
+      .build();
+    transports.add(t);
+    return t;
+  }
+
+  protected String create(ChannelKind kind, long maxSize) {
+    return stub.create(CreateRequest.newBuilder().setKind(kind).setMaxSize(maxSize).build()).getInfo().getId();
+  }
+
+  protected ChannelInfo info(String id) {
+    return stub.info(InfoRequest.newBuilder().setChannelId(id).build()).getInfo();
+  }
+
+  protected SendResult send(String id, byte[] payload) {
+    return stub.withDeadlineAfter(20, TimeUnit.SECONDS)
+      .send(SendRequest.newBuilder().setChannelId(id).setPayload(ByteString.copyFrom(payload)).build()).getResult();
+  }
+
+  static <T> T await(Future<T> future) {
+    try {
+      return future.toCompletionStage().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Waits (bounded) until the channel holds exactly {@code messages} messages of {@code size}
+   * bytes: after a misbehaving stream ended, what was pushed to it returns to the channel.
+   */
+  protected void awaitHolds(String id, long size, long messages, String why) {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
+    ChannelInfo last = info(id);
+    while (last.getSize() != size || last.getMessages() != messages) {
+      if (System.nanoTime() > deadline) {
+        fail(why + ": the channel should hold " + messages + " messages / " + size + " bytes, it holds "
+          + last.getMessages() + " / " + last.getSize());
+      }
+      sleep(20);
+      last = info(id);
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+
+  static ClientFrame credit(long messages, long bytes) {
+    return ClientFrame.newBuilder().setCredit(Credit.newBuilder().setMessages((int) messages).setBytes(bytes)).build();
+  }
+
+  static ClientFrame sendFrame(long firstSeq, List<byte[]> payloads) {
+    Send.Builder s = Send.newBuilder().setFirstSeq(firstSeq);
+    payloads.forEach(p -> s.addPayloads(ByteString.copyFrom(p)));
+    return ClientFrame.newBuilder().setSend(s).build();
+  }
+
+  static ClientFrame openFrame(String channelId, int credit, long creditBytes) {
+    return ClientFrame.newBuilder().setOpen(OpenStream.newBuilder().setChannelId(channelId)
+      .setInitialCreditMessages(credit).setInitialCreditBytes(creditBytes)).build();
+  }
+
+  /** A raw Stream call: frames out, and every frame in collected into a queue. */
+  protected final class RawStream {
+    final LinkedBlockingQueue<Object> frames = new LinkedBlockingQueue<>();
+    final StreamObserver<ClientFrame> out;
+    private Status ended;
+
+    RawStream() {
+      this(transport);
+    }
+
+    RawStream(ManagedChannel transport) {
+      out = ChannelServiceGrpc.newStub(transport).stream(new StreamObserver<>() {
+        @Override
+        public void onNext(ServerFrame value) {
+          frames.add(value);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+          frames.add(Status.fromThrowable(t));
+        }
+
+        @Override
+        public void onCompleted() {
+          frames.add(Status.OK);
+        }
+      });
+    }
+
+    RawStream open(String channelId, int credit, long creditBytes) {
+      send(openFrame(channelId, credit, creditBytes));
+      ServerFrame opened = nextFrame();
+      assertEquals(ServerFrame.FrameCase.OPENED, opened.getFrameCase(), "first answer is opened");
+      return this;
+    }
+
+    synchronized void send(ClientFrame frame) {
+      out.onNext(frame);
+    }
+
+    /** The next frame; fails the test when the call ended instead. */
+    ServerFrame nextFrame() {
+      Object f = next(10_000);
+      assertNotNull(f, "a frame within 10 s");
+      if (f instanceof Status s) {
+        ended = s;
+        throw new AssertionError("the call ended: " + s);
+      }
+      return (ServerFrame) f;
+    }
+
+    /** The next frame of this case, skipping deliveries; fails when the call ended. */
+    ServerFrame nextFrame(ServerFrame.FrameCase wanted) {
+      for (int i = 0; i < 10_000; i++) {
+        ServerFrame f = nextFrame();
+        if (f.getFrameCase() == wanted) {
+          return f;
+        }
+        assertEquals(ServerFrame.FrameCase.DELIVERIES, f.getFrameCase(), "only deliveries before " + wanted);
+      }
+      throw new AssertionError("no " + wanted);
+    }
+
+    /** The final status of the call (frames before it are skipped). */
+    Status status() {
+      if (ended != null) {
+        return ended;
+      }
+      while (true) {
+        Object f = next(15_000);
+        assertNotNull(f, "the call ends within 15 s");
+        if (f instanceof Status s) {
+          ended = s;
+          return s;
+        }
+      }
+    }
+
+    /** Payloads delivered until {@code count} arrived (bounded wait). */
+    List<ByteString> take(int count) {
+      List<ByteString> got = new ArrayList<>();
+      while (got.size() < count) {
+        ServerFrame f = nextFrame();
+        assertEquals(ServerFrame.FrameCase.DELIVERIES, f.getFrameCase(), "a deliveries frame: " + f);
+        got.addAll(f.getDeliveries().getPayloadsList());
+      }
+      assertEquals(count, got.size(), "no more than asked");
+      return got;
+    }
+
+    /** Nothing arrives within {@code ms}. */
+    void assertQuiet(long ms) {
+      Object f = next(ms);
+      assertTrue(f == null, "nothing more should arrive, got " + f);
+    }
+
+    Object next(long timeoutMs) {
+      try {
+        return frames.poll(timeoutMs, TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+
+    void cancel() {
+      try {
+        out.onError(Status.CANCELLED.withDescription("test gives up").asRuntimeException());
+      } catch (RuntimeException ignored) {
+        // already over
+      }
+    }
+  }
+}
