@@ -280,11 +280,19 @@ class GrpcServiceTest extends GrpcTestBase {
       got += payloads(s.nextFrame()).size();
     }
     s.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setUpToSeq(2)).build());
+    // Frames are processed in order: once this send is answered, the ack has been taken.
+    s.send(ClientFrame.newBuilder().setSend(Send.newBuilder().setFirstSeq(1).addPayloads(ByteString.copyFrom(new byte[] {99}))).build());
+    ServerFrame answer;
+    do {
+      answer = s.nextFrame();
+    } while (answer.getFrameCase() != ServerFrame.FrameCase.SEND_RESULTS);
     s.out.onError(new RuntimeException("client gives up")); // cancels the call
-    awaitMessages(id, 8);
+    awaitMessages(id, 9);
     for (int i = 2; i < 10; i++) {
-      assertEquals(i, stub.receive(ReceiveRequest.newBuilder().setChannelId(id).setTimeoutMs(1000).build()).getPayload().byteAt(0));
+      assertEquals(i, stub.receive(ReceiveRequest.newBuilder().setChannelId(id).setTimeoutMs(1000).build()).getPayload().byteAt(0),
+        "unacknowledged messages back at the head, in order");
     }
+    assertEquals(99, stub.receive(ReceiveRequest.newBuilder().setChannelId(id).setTimeoutMs(1000).build()).getPayload().byteAt(0));
   }
 
   @Test
