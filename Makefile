@@ -30,8 +30,8 @@ $(JAR): pom.xml $(shell find proto verticles -name pom.xml -o -path '*/src/main/
 run: build
 	java -jar $(JAR) $(ARGS)
 
-## test: every test suite (Java, Python, conformance)
-test: deps test-java check-stubs test-python conformance
+## test: every test suite (Java, Python, conformance) and a quick run of the benchmark harness
+test: deps test-java check-stubs test-python conformance bench-quick
 
 test-java:
 	./mvnw -B install
@@ -65,3 +65,19 @@ conformance: deps build
 	cat $(CONFORMANCE_OUT)/report.txt; \
 	if ! tail -n 1 $(CONFORMANCE_OUT)/report.txt | grep -q '^conformance: [0-9]* passed, 0 failed'; then exit 1; fi; \
 	if [ $$rc -ne 0 ]; then echo "maven failed although no case did: see $(CONFORMANCE_OUT)/maven.log"; exit 1; fi
+
+# ---------------------------------------------------------------------------------- benchmark
+BENCH_JAR := bench/target/vertx-channels-bench.jar
+
+.PHONY: bench bench-quick
+
+$(BENCH_JAR): $(JAR) bench/pom.xml $(shell find bench/src -type f 2>/dev/null)
+	$(MVN) install -DskipTests -pl bench
+
+## bench: the benchmark (issue 6), about 10 minutes: bench/results/latest.json, latest.md, throughput.png
+bench: deps $(BENCH_JAR)
+	$(PY) bench/bench.py
+
+## bench-quick: the same harness with tiny sizes (seconds); ends "bench-quick: N passed, 0 failed", asserts no speed
+bench-quick: deps $(BENCH_JAR)
+	$(PY) bench/bench.py --quick

@@ -1,0 +1,393 @@
+"""Turns the benchmark's raw results into figures (median, min, max, ratios to the ceiling),
+checks the targets of issue 6, and writes the table (terminal and Markdown) and the chart."""
+
+from __future__ import annotations
+
+import statistics
+from typing import Any, Dict, List, Optional
+
+CLIENTS = ["py-sync", "py-aio", "java-grpc", "java-local"]
+CLIENT_NAMES = {
+    "py-sync": "Python sync",
+    "py-aio": "Python asyncio",
+    "java-grpc": "Java gRPC",
+    "java-local": "Java event bus",
+}
+GRPC_CLIENTS = ["py-sync", "py-aio", "java-grpc"]
+KINDS = {"bytes": "ByteChannel", "term_binary": "Channel"}
+
+
+def key(client: str, what: str, chunk: Any, endpoint: str = "batched") -> str:
+    """The id of a cell: ``py-sync/bytes/1024``, ``java-grpc/ceiling/65536``,
+    ``py-aio/term_small/0/unbatched``."""
+    k = f"{client}/{what}/{chunk}"
+    return k if endpoint == "batched" else f"{k}/{endpoint}"
+
+
+# ----------------------------------------------------------------------------------- figures
+
+def _stats(values: List[float]) -> Dict[str, float]:
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def summarize_runs(runs: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """MB/s (10^6 bytes/s) and messages/s: median, min, max over the repetitions; CPU per message."""
+    out: Dict[str, Any] = {
+        "reps": len(runs),
+        "messages": runs[0]["messages"],
+        "bytes": runs[0]["bytes"],
+        "mb_s": _stats([r["bytes"] / r["seconds"] / 1e6 for r in runs]),
+        "msg_s": _stats([r["messages"] / r["seconds"] for r in runs]),
+        "seconds": [r["seconds"] for r in runs],
+    }
+    if all("client_cpu_s" in r for r in runs):
+        out["client_cpu_us_per_msg"] = statistics.median(
+            r["client_cpu_s"] * 1e6 / r["messages"] for r in runs)
+        out["server_cpu_us_per_msg"] = statistics.median(
+            r["server_cpu_s"] * 1e6 / r["messages"] for r in runs)
+    if all("producer_seconds" in r for r in runs):
+        out["producer_msg_s"] = statistics.median(r["messages"] / r["producer_seconds"] for r in runs)
+    return out
+
+
+def summarize_latency(nanos: List[int]) -> Dict[str, Any]:
+    s = sorted(nanos)
+    n = len(s)
+
+    def pct(p: float) -> float:
+        return s[min(n - 1, int(p * n))] / 1e6
+
+    return {"samples": n, "p50_ms": pct(0.50), "p90_ms": pct(0.90), "p99_ms": pct(0.99),
+            "max_ms": s[-1] / 1e6, "mean_ms": sum(s) / n / 1e6, "min_ms": s[0] / 1e6}
+
+
+def ratios(cells: Dict[str, Any]) -> Dict[str, float]:
+    """Every channel cell of a gRPC client divided by the ceiling of the same client and chunk
+    size (medians of messages/s, which for the same chunk is the ratio of MB/s); small terms are
+    compared with the 64-byte ceiling."""
+    out: Dict[str, float] = {}
+    for k, cell in cells.items():
+        if k.count("/") < 2:
+            continue
+        client, what, chunk = k.split("/")[:3]
+        if client not in GRPC_CLIENTS or what == "ceiling" or "msg_s" not in cell:
+            continue
+        ceiling = cells.get(key(client, "ceiling", 64 if what == "term_small" else chunk))
+        if ceiling and "msg_s" in ceiling:
+            out[k] = cell["msg_s"]["median"] / ceiling["msg_s"]["median"]
+    return out
+
+
+def targets(cells: Dict[str, Any], rat: Dict[str, Any], latency: Dict[str, Any],
+            codec: Optional[Dict[str, Any]], memory: Optional[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    """The targets of issue 6, each with the measured value and whether it holds."""
+    out: List[Dict[str, Any]] = []
+
+    def add(tid: str, what: str, value: Optional[float], op: str, threshold: float, unit: str) -> None:
+        met = None if value is None else (value >= threshold if op == ">=" else value <= threshold)
+        out.append({"id": tid, "target": what, "value": value, "op": op, "threshold": threshold,
+                    "unit": unit, "met": met})
+
+    for client in ("py-sync", "py-aio"):
+        for chunk in (16384, 65536):
+            add(f"bytes-{client}-{chunk // 1024}k", f"ByteChannel to {CLIENT_NAMES[client]} at "
+                f"{chunk // 1024} KiB vs ceiling", rat.get(key(client, "bytes", chunk)), ">=", 0.9, "x")
+        add(f"bytes-{client}-1k", f"ByteChannel to {CLIENT_NAMES[client]} at 1 KiB vs ceiling",
+            rat.get(key(client, "bytes", 1024)), ">=", 8.0, "x")
+        add(f"terms-{client}-1k", f"Channel (terms) to {CLIENT_NAMES[client]} at 1 KiB vs ceiling",
+            rat.get(key(client, "term_binary", 1024)), ">=", 5.0, "x")
+        cell = cells.get(key(client, "bytes", 64))
+        add(f"small-{client}", f"64-byte messages to {CLIENT_NAMES[client]}",
+            cell["msg_s"]["median"] if cell and "msg_s" in cell else None, ">=", 300_000, "msg/s")
+        lat = latency.get(client)
+        add(f"latency-p50-{client}", f"idle-channel latency to {CLIENT_NAMES[client]}, p50",
+            lat["p50_ms"] if lat else None, "<=", 1.0, "ms")
+        add(f"latency-p99-{client}", f"idle-channel latency to {CLIENT_NAMES[client]}, p99",
+            lat["p99_ms"] if lat else None, "<=", 5.0, "ms")
+    small = codec.get("small_tuple") if codec else None
+    add("codec-small-decode", "small terms decoded by vertx_channels.terms",
+        small["decode_per_s"] if small else None, ">=", 150_000, "terms/s")
+    add("java-grpc-64k", "ByteChannel to the Java gRPC client at 64 KiB vs ceiling",
+        rat.get(key("java-grpc", "bytes", 65536)), ">=", 0.9, "x")
+    local = cells.get(key("java-local", "bytes", 65536))
+    add("java-local-64k", "ByteChannel to the local event-bus consumer at 64 KiB",
+        local["mb_s"]["median"] / 1000 if local and "mb_s" in local else None, ">=", 2.0, "GB/s")
+    add("memory-rss", "server peak RSS while a slow consumer reads 1 GiB through max_size 4 MiB",
+        memory["rss_peak_mib"] if memory and "rss_peak_mib" in memory else None, "<=", 512, "MiB")
+    return out
+
+
+# ------------------------------------------------------------------------------------- tables
+
+def _fmt_rate(v: Optional[float]) -> str:
+    if v is None:
+        return "—"
+    return f"{v:,.0f}" if v >= 10 else f"{v:.1f}"
+
+
+def _mb(cells: Dict[str, Any], k: str) -> Optional[float]:
+    c = cells.get(k)
+    return c["mb_s"]["median"] if c and "mb_s" in c else None
+
+
+def _msg(cells: Dict[str, Any], k: str) -> Optional[float]:
+    c = cells.get(k)
+    return c["msg_s"]["median"] if c and "msg_s" in c else None
+
+
+def _with_ratio(v: Optional[float], r: Optional[float]) -> str:
+    if v is None:
+        return "—"
+    return _fmt_rate(v) if r is None else f"{_fmt_rate(v)} ({r:.2f}×)"
+
+
+def markdown_table(header: List[str], rows: List[List[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    def line(cols: List[str]) -> str:
+        return "| " + " | ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                 for i, (c, w) in enumerate(zip(cols, widths))) + " |"
+    sep = "|" + "|".join("-" * (w + 1) + ":" if i else ":" + "-" * (w + 1) for i, w in enumerate(widths)) + "|"
+    return "\n".join([line(header), sep] + [line(r) for r in rows])
+
+
+def throughput_tables(summary: Dict[str, Any]) -> str:
+    """The seed-shaped tables: rows are chunk sizes, columns the channel kinds per client, with
+    the ceiling of the same client and the ratio to it."""
+    cells, rat, chunks = summary["cells"], summary["ratios"], summary["params"]["chunks"]
+    parts = []
+    header = ["chunk"]
+    for client in GRPC_CLIENTS:
+        n = CLIENT_NAMES[client]
+        header += [f"{n}: ceiling", f"{n}: ByteChannel", f"{n}: Channel"]
+    header += [f"{CLIENT_NAMES['java-local']}: ByteChannel", f"{CLIENT_NAMES['java-local']}: Channel"]
+    rows = []
+    for chunk in chunks:
+        row = [f"{chunk:,} B"]
+        for client in GRPC_CLIENTS:
+            row.append(_fmt_rate(_mb(cells, key(client, "ceiling", chunk))))
+            for what in ("bytes", "term_binary"):
+                k = key(client, what, chunk)
+                row.append(_with_ratio(_mb(cells, k), rat.get(k)))
+        for what in ("bytes", "term_binary"):
+            row.append(_fmt_rate(_mb(cells, key("java-local", what, chunk))))
+        rows.append(row)
+    parts.append("Streaming throughput, MB/s (10^6 bytes/s, median of "
+                 f"{summary['params']['reps']} runs after a warm-up; (×) = ratio to the ceiling of "
+                 "the same client and chunk size):\n")
+    parts.append(markdown_table(header, rows))
+    return "\n".join(parts)
+
+
+def per_client_tables(summary: Dict[str, Any]) -> str:
+    """One narrow table per client: chunk, ceiling, ByteChannel, Channel, with min–max."""
+    cells, rat, chunks = summary["cells"], summary["ratios"], summary["params"]["chunks"]
+    out = []
+    for client in CLIENTS:
+        rows = []
+        for chunk in chunks:
+            row = [f"{chunk:,} B"]
+            whats = (["ceiling"] if client in GRPC_CLIENTS else []) + ["bytes", "term_binary"]
+            for what in whats:
+                k = key(client, what, chunk)
+                c = cells.get(k)
+                if not c or "mb_s" not in c:
+                    row += ["—", "—"]
+                    continue
+                m = c["mb_s"]
+                row.append(_with_ratio(m["median"], rat.get(k)))
+                row.append(f"{_fmt_rate(m['min'])}–{_fmt_rate(m['max'])}")
+            cpu = cells.get(key(client, "bytes", chunk), {})
+            if "client_cpu_us_per_msg" not in cpu:
+                row.append("—")
+            elif client == "java-local":  # consumer and producer are both in the server
+                row.append(f"— / {cpu['server_cpu_us_per_msg']:.1f}")
+            else:
+                row.append(f"{cpu['client_cpu_us_per_msg']:.1f} / {cpu['server_cpu_us_per_msg']:.1f}")
+            rows.append(row)
+        header = ["chunk"]
+        if client in GRPC_CLIENTS:
+            header += ["ceiling MB/s", "min–max"]
+        header += ["ByteChannel MB/s", "min–max", "Channel MB/s", "min–max",
+                   "ByteChannel CPU µs/msg client / server"]
+        out.append(f"**{CLIENT_NAMES[client]}**\n\n" + markdown_table(header, rows))
+    return "\n\n".join(out)
+
+
+def small_table(summary: Dict[str, Any]) -> str:
+    cells, rat = summary["cells"], summary["ratios"]
+    header = ["client", "ceiling 64 B", "64 B bytes, batched", "64 B bytes, unbatched",
+              "small term, batched", "small term, unbatched"]
+    rows = []
+    for client in CLIENTS:
+        row = [CLIENT_NAMES[client]]
+        row.append(_fmt_rate(_msg(cells, key(client, "ceiling", 64))) if client in GRPC_CLIENTS else "—")
+        for what, chunk in (("bytes", 64), ("term_small", 0)):
+            for endpoint in ("batched", "unbatched"):
+                k = key(client, what, chunk, endpoint)
+                if client == "java-local" and endpoint == "unbatched":
+                    row.append("—")
+                    continue
+                row.append(_with_ratio(_msg(cells, k), rat.get(k)))
+        rows.append(row)
+    return ("Small messages, messages/s (median; batched = server defaults, unbatched = "
+            "`batch_max_messages` 1; (×) = ratio to the 64-byte ceiling of the same client):\n\n"
+            + markdown_table(header, rows))
+
+
+def drain_table(summary: Dict[str, Any]) -> str:
+    """The consuming side alone against streaming: how much of the streaming figure the producer
+    and the concurrency with it cost."""
+    cells, rat = summary["cells"], summary["ratios"]
+    rows = []
+    for client in GRPC_CLIENTS:
+        row = [CLIENT_NAMES[client]]
+        row.append(_fmt_rate(_msg(cells, key(client, "drain_bytes", 64))))
+        row.append(_fmt_rate(_msg(cells, key(client, "bytes", 64))))
+        k = key(client, "drain_bytes", 1024)
+        row.append(_with_ratio(_mb(cells, k), rat.get(k)))
+        k = key(client, "bytes", 1024)
+        row.append(_with_ratio(_mb(cells, k), rat.get(k)))
+        rows.append(row)
+    pa = summary.get("producer_alone") or {}
+    extra = ""
+    if "64" in pa and "producer_msg_s" in pa["64"]:
+        extra = (f"\n\nThe producer alone (blocking sends into an unlimited channel nobody consumes, "
+                 f"{summary['params']['in_flight']} in flight): {pa['64']['producer_msg_s']:,.0f} msg/s "
+                 f"at 64 B, {pa['65536']['producer_msg_s']:,.0f} msg/s at 64 KiB; the local consumer "
+                 f"alone then drains {pa['64']['consumer_msg_s']:,.0f} msg/s at 64 B.")
+    return ("Consuming side alone: the channel (max_size 0) is filled first, then drained by the "
+            "client; streaming = producer and consumer at the same time (the tables above):\n\n"
+            + markdown_table(["client", "64 B drained, msg/s", "64 B streaming, msg/s",
+                              "1 KiB drained, MB/s", "1 KiB streaming, MB/s"], rows) + extra)
+
+
+def latency_table(summary: Dict[str, Any]) -> str:
+    rows = []
+    for client in CLIENTS:
+        lat = summary["latency"].get(client)
+        if not lat:
+            rows.append([CLIENT_NAMES[client], "—", "—", "—", "—", "—"])
+            continue
+        rows.append([CLIENT_NAMES[client], f"{lat['samples']}", f"{lat['p50_ms']:.3f}",
+                     f"{lat['p90_ms']:.3f}", f"{lat['p99_ms']:.3f}", f"{lat['max_ms']:.3f}"])
+    return ("Latency, send → receive on an idle byte channel (64-byte messages, one every "
+            f"{summary['params']['latency_interval_ms']} ms), ms:\n\n"
+            + markdown_table(["client", "samples", "p50", "p90", "p99", "max"], rows))
+
+
+def codec_table(summary: Dict[str, Any]) -> str:
+    codec = summary.get("codec") or {}
+    rows = [[name, f"{c['etf_bytes']:,}", f"{c['decode_per_s']:,.0f}", f"{c['decode_mb_s']:,.1f}",
+             f"{c['encode_per_s']:,.0f}", f"{c['encode_mb_s']:,.1f}"] for name, c in codec.items()]
+    return ("Python ETF codec (`vertx_channels.terms`, one thread):\n\n"
+            + markdown_table(["term", "ETF bytes", "decode/s", "decode MB/s", "encode/s", "encode MB/s"], rows))
+
+
+def memory_text(summary: Dict[str, Any]) -> str:
+    variants = summary.get("memory_variants") or {}
+    if not variants:
+        return "Memory: not measured."
+    rows = []
+    first = None
+    for name, m in variants.items():
+        opts = " ".join(m.get("jvm_args") or []) or "none (JVM defaults, as `java -jar`)"
+        if "rss_peak_mib" not in m:
+            rows.append([opts, "—", "—", "—", "—", "—", m.get("error", "no figure")])
+            continue
+        first = first or m
+        rows.append([opts, f"{m['rss_start_mib']:.0f}", f"{m['rss_peak_mib']:.0f}",
+                     f"{m['heap_used_max_mib']:.0f} / {m['heap_committed_max_mib']:.0f} / {m['heap_max_mib']:.0f}",
+                     f"{m['heap_live_end_mib']:.0f}", f"{m['direct_max_mib']:.0f}", f"{m['consumer_mb_s']:.0f} MB/s"])
+    head = "Memory, server process"
+    if first:
+        head += (f": a slow Python consumer reads {first['stream_mib']:,.0f} MiB in {first['chunk']:,}-byte "
+                 f"messages (each a freshly allocated buffer) through a byte channel with max_size "
+                 f"{first['max_size'] // 1024 // 1024} MiB; a fresh server per row; MiB")
+    return head + ":\n\n" + markdown_table(
+        ["JVM options", "RSS at start", "peak RSS (VmHWM)", "heap used max / committed max / max",
+         "heap live after GC at end", "direct buffers max", "consumer"], rows)
+
+
+def targets_table(summary: Dict[str, Any]) -> str:
+    rows = []
+    for t in summary["targets"]:
+        v = t["value"]
+        if v is None:
+            value = "—"
+        elif t["unit"] == "x":
+            value = f"{v:.2f}×"
+        elif t["unit"] in ("ms", "GB/s"):
+            value = f"{v:.3f} {t['unit']}" if t["unit"] == "ms" else f"{v:.2f} {t['unit']}"
+        else:
+            value = f"{v:,.0f} {t['unit']}"
+        thr = (f"{t['threshold']}×" if t["unit"] == "x" else f"{t['threshold']:,} {t['unit']}")
+        met = {True: "met", False: "**not met**", None: "no figure"}[t["met"]]
+        rows.append([t["target"], value, f"{t['op']} {thr}", met])
+    return "Targets (issue 6):\n\n" + markdown_table(["target", "measured", "wanted", ""], rows)
+
+
+def markdown(summary: Dict[str, Any]) -> str:
+    m = summary["machine"]
+    p = summary["params"]
+    head = (f"# vertx-channels benchmark\n\n"
+            f"{summary['date']}, commit `{summary['commit']}`{' (dirty tree)' if summary.get('dirty') else ''}; "
+            f"{m['cpu']} ({m['cores']} cores), {m['mem_gib']:.0f} GiB, {m['kernel']}; "
+            f"{m['java']}; Python {m['python']}, grpcio {m['grpcio']}. Load average before/after: "
+            f"{m['load_before']} / {m['load_after']}. Server, clients and producer share the machine "
+            f"(loopback). Reproduce: `{summary['command']}`.\n\n"
+            f"The **ceiling** is a bare gRPC server stream on the same server stack (a Vert.x gRPC "
+            f"server in the same process, the same HTTP/2 settings), **one gRPC message per chunk**, "
+            f"no channel semantics, read by the same client; it is the denominator of every ratio. "
+            f"Channel runs: a producer verticle in the server fills a new channel "
+            f"(max_size {p['max_size'] // 1024 // 1024} MiB, {p['in_flight']} blocking sends in flight) while the "
+            f"client iterates over it (`for m in ch`, `async for m in ch`, `RemoteStream.next`, "
+            f"`Channel.stream({p['local_window']})`) until it is closed and drained. Channel = a term "
+            f"channel whose messages are binaries of the chunk size (MB/s counts the binary bytes). "
+            f"Bytes per run: {p['bytes_desc']}.\n")
+    sections = [head, throughput_tables(summary), per_client_tables(summary), small_table(summary),
+                drain_table(summary), latency_table(summary), codec_table(summary), memory_text(summary),
+                targets_table(summary)]
+    failed = [k for k, c in summary["cells"].items() if "error" in c]
+    if failed:
+        sections.append("Failed cells: " + ", ".join(f"`{k}`" for k in failed))
+    return "\n\n".join(sections) + "\n"
+
+
+# -------------------------------------------------------------------------------------- chart
+
+def chart(summary: Dict[str, Any], path: str) -> None:
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells, chunks = summary["cells"], summary["params"]["chunks"]
+    fig, axes = plt.subplots(1, len(CLIENTS), figsize=(4.2 * len(CLIENTS), 4.2), sharey=True)
+    for ax, client in zip(axes, CLIENTS):
+        series = [("ceiling", "ceiling (bare gRPC stream)", "k", "--", "s")] if client in GRPC_CLIENTS else []
+        series += [("bytes", "ByteChannel", "tab:blue", "-", "o"),
+                   ("term_binary", "Channel (binary terms)", "tab:orange", "-", "^")]
+        for what, label, color, style, marker in series:
+            xs, ys, lo, hi = [], [], [], []
+            for chunk in chunks:
+                c = cells.get(key(client, what, chunk))
+                if c and "mb_s" in c:
+                    xs.append(chunk)
+                    ys.append(c["mb_s"]["median"])
+                    lo.append(c["mb_s"]["median"] - c["mb_s"]["min"])
+                    hi.append(c["mb_s"]["max"] - c["mb_s"]["median"])
+            if xs:
+                ax.errorbar(xs, ys, yerr=[lo, hi], label=label, color=color, linestyle=style,
+                            marker=marker, capsize=3)
+        ax.set_xscale("log", base=2)
+        ax.set_yscale("log")
+        ax.set_xticks(chunks)
+        ax.set_xticklabels([f"{c // 1024} KiB" for c in chunks])
+        ax.set_title(CLIENT_NAMES[client])
+        ax.set_xlabel("chunk size")
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend(fontsize=8)
+    axes[0].set_ylabel("MB/s (median, min–max bars)")
+    fig.suptitle(f"vertx-channels streaming throughput ({summary['date']}, {summary['commit'][:10]})")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
