@@ -532,6 +532,11 @@ def main() -> int:
     shutil.copyfile(BUILT_JAR, JAR)
     try:
         return run(args, out_dir, log_dir, sections, name, profile, p)
+    except Exception as e:  # noqa: BLE001 - the summary line must come out whatever happened
+        import traceback
+        traceback.print_exc()
+        print(f"{name}: 0 passed, 1 failed ({type(e).__name__}: {e})")
+        return 1
     finally:
         shutil.rmtree(run_dir, ignore_errors=True)
 
