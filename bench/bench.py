@@ -14,6 +14,9 @@ channel gRPC endpoint with default options, a second one with batch_max_messages
 control service with the producer and the ceiling stream); one client process per client kind
 (bench/pyclient.py --mode sync|aio, and BenchClient for the Java gRPC client); the local event-bus
 consumer runs inside the server. A second, fresh server is started for the memory measurement.
+The cluster section starts two more, clustered (Hazelcast on 127.0.0.1, a cluster name of this
+run's own), and measures cross-node streaming: channels owned by node A and filled by A's
+producer, consumed by a Python client connected to node B.
 """
 
 from __future__ import annotations
@@ -70,6 +73,14 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "warmup_messages": 400_000,
         "worker_timeout_s": 240,  # per cell
         "budget_s": 13 * 60,  # no client process starts after this (make bench: 15 minutes)
+        # Cross-node (cluster section): payload bytes per run, as the single-node Python cells
+        # (the same counts, so the ratio compares like with like), and the warm-up of the
+        # cross-node path (node B's gRPC and event-bus code, A's pushes): messages of 64 B, then
+        # a half of that of 1 KiB and a sixteenth of 16 KiB. Without it, the first client
+        # measured runs at a third of the speed of the second (C2 still compiling).
+        "cluster_bytes": {1024: 64 * MiB, 4096: 64 * MiB, 16384: 128 * MiB, 65536: 256 * MiB},
+        "cluster_clients": ["sync", "aio"],
+        "cluster_warmup_messages": 200_000,
     },
     "quick": {
         "chunks": [1024, 4096, 16384, 65536],
@@ -88,12 +99,16 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "warmup_messages": 2000,
         "worker_timeout_s": 60,  # per cell
         "budget_s": 5 * 60,
+        # one tiny cross-node cell: it proves the cluster harness (two JVMs joining), nothing more
+        "cluster_bytes": {65536: 256 * KiB},
+        "cluster_clients": ["sync"],
+        "cluster_warmup_messages": 0,
     },
 }
 MAX_SIZE = 16 * MiB  # max_size of the channels of the throughput runs
 IN_FLIGHT = 256  # the producer's blocking sends in flight
 LOCAL_WINDOW = 1024  # Channel.stream(window) of the local consumer
-SECTIONS = ("local", "java", "py-sync", "py-aio", "codec", "memory")
+SECTIONS = ("local", "java", "py-sync", "py-aio", "codec", "memory", "cluster")
 
 
 def log(msg: str) -> None:
@@ -106,10 +121,15 @@ class Server:
     """The benchmark server JVM; stops when its stdin closes (also if this process dies)."""
 
     def __init__(self, log_path: pathlib.Path, config: Optional[Dict[str, Any]] = None,
-                 jvm_args: Optional[List[str]] = None) -> None:
+                 jvm_args: Optional[List[str]] = None,
+                 cluster: Optional[Dict[str, Any]] = None) -> None:
+        """cluster: join a Vert.x cluster; the ``cluster`` object of the product's config
+        (ClusterSetup: name, port, members, ...)."""
         cmd = ["java", *(jvm_args or []), "-jar", str(JAR)]
         if config:
             cmd += ["--config", json.dumps(config)]
+        if cluster is not None:
+            cmd += ["--cluster", "--cluster-config", json.dumps(cluster)]
         self.log_file = open(log_path, "w")
         self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=self.log_file, text=True)
@@ -130,6 +150,7 @@ class Server:
         self.unbatched = f"127.0.0.1:{info['unbatched_port']}"
         self.bench = f"127.0.0.1:{info['bench_port']}"
         self.config = info.get("config")
+        self.cluster_members = info.get("cluster_members")
 
     def status(self) -> Dict[str, int]:
         """VmRSS and VmHWM of the server process, in bytes (from /proc)."""
@@ -192,6 +213,8 @@ def latency_cell(p: Dict[str, Any]) -> Dict[str, Any]:
 
 
 def cell_key(client: str, cell: Dict[str, Any]) -> str:
+    if cell.get("role") == "warm-up":
+        return f"{client}/warm-up/{cell['chunk']}"
     if cell["op"] == "drain":
         return report.key(client, "drain_" + cell["payload"], cell["chunk"])
     if cell["op"] == "ceiling":
@@ -269,9 +292,15 @@ def brief(result: Dict[str, Any]) -> str:
     return ""
 
 
-def py_cmd(mode: str, server: Server, client_options: Optional[Dict[str, Any]] = None) -> List[str]:
+def py_cmd(mode: str, server: Server, client_options: Optional[Dict[str, Any]] = None,
+           owner: Optional[Server] = None) -> List[str]:
+    """owner: cross-node runs; channels are created through, and filled by the producer of, that
+    node, and consumed through ``server`` (another node of the same cluster)."""
+    bench = owner.bench if owner else server.bench
     cmd = [PYTHON, str(HERE / "pyclient.py"), "--mode", mode, "--channels", server.channels,
-           "--unbatched", server.unbatched, "--bench", server.bench, "--stubs", str(STUBS)]
+           "--unbatched", server.unbatched, "--bench", bench, "--stubs", str(STUBS)]
+    if owner:
+        cmd += ["--owner", owner.channels, "--peer-bench", server.bench]
     if client_options:
         cmd += ["--client-options", json.dumps(client_options)]
     return cmd
@@ -461,6 +490,91 @@ def memory_run(p: Dict[str, Any], log_dir: pathlib.Path, jvm_args: List[str]) ->
         server.stop()
 
 
+# ------------------------------------------------------------------------------------ cluster
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1 (for Hazelcast, which takes a fixed port)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def cluster_run(p: Dict[str, Any], log_dir: pathlib.Path, server_config: Optional[Dict[str, Any]],
+                client_options: Optional[Dict[str, Any]]) -> Dict[str, Any]:
+    """Cross-node streaming: two bench servers A and B join one Vert.x cluster (the product's
+    ClusterSetup: Hazelcast TCP-IP join on 127.0.0.1, never multicast, everything bound to
+    127.0.0.1). Every run creates a byte channel through A's channel endpoint (the default
+    placement puts it on A, the node the creating client is connected to), A's producer fills it
+    (Produce on A's control endpoint) and a Python client consumes it through B's channel
+    endpoint: every message crosses the clustered event bus, within the credit the consuming
+    node grants the owner. The cells are those of the single-node Python ByteChannel runs (same
+    counts, warm-up, repetitions), so the two figures of a run compare like with like.
+
+    Returns {"raw": [(client, result), ...], "info": {...}}."""
+    info: Dict[str, Any] = {"nodes": 2}
+    if time.monotonic() > DEADLINE[0]:
+        log("cluster: skipped, over the time budget")
+        return {"raw": [(f"py-{m}-cluster", {"cell": {"op": "cluster"}, "error": "skipped: over the time budget"})
+                        for m in p["cluster_clients"]], "info": info}
+    # A cluster name of this run's own: a clustered server started by someone else on this
+    # machine (the product's default name is "vertx-channels") never joins ours, nor we it.
+    port_a = free_port()
+    port_b = free_port()
+    while port_b == port_a:
+        port_b = free_port()
+    name = f"vertx-channels-bench-{os.getpid()}-{port_a}"
+    # B joins through A's address (host:port, not a port range: Hazelcast would probe them all).
+    members = [f"127.0.0.1:{port_a}"]
+    info.update(cluster_name=name, hazelcast_ports=[port_a, port_b])
+    t0 = time.monotonic()
+    servers: List[Server] = []
+    raw: List[Any] = []
+    try:
+        log(f"cluster: starting node A (Hazelcast 127.0.0.1:{port_a}) and node B (127.0.0.1:{port_b})")
+        servers.append(Server(log_dir / "server-cluster-a.log", config=server_config,
+                              cluster={"name": name, "port": port_a, "members": members}))
+        servers.append(Server(log_dir / "server-cluster-b.log", config=server_config,
+                              cluster={"name": name, "port": port_b, "members": members}))
+        a, b = servers
+        info["startup_s"] = round(time.monotonic() - t0, 1)
+        if b.cluster_members != 2:
+            raise RuntimeError(f"node B sees {b.cluster_members} cluster members, not 2 "
+                               f"(logs: {log_dir}/server-cluster-*.log)")
+        log(f"cluster: up in {info['startup_s']} s; A pid {a.pid} channels {a.channels} bench {a.bench}; "
+            f"B pid {b.pid} channels {b.channels} bench {b.bench}")
+        warm = p["cluster_warmup_messages"]
+        if warm:
+            # The owner's side alone, as the single-node server gets it before its first cell.
+            warm_up(a, p)
+        for i, mode in enumerate(p["cluster_clients"]):
+            client = f"py-{mode}-cluster"
+            cells = []
+            if warm and i == 0:
+                # JIT warm-up of the cross-node path, in the first client's process (its figures
+                # are kept under <client>/warm-up/<chunk>, out of the table)
+                for chunk, count in ((64, warm), (1024, warm // 2), (16384, warm // 16)):
+                    cells.append({"op": "throughput", "role": "warm-up", "payload": "bytes", "chunk": chunk,
+                                  "count": count, "reps": 1, "warmup": 0, "max_size": MAX_SIZE,
+                                  "in_flight": IN_FLIGHT})
+            for chunk, nbytes in p["cluster_bytes"].items():
+                cells.append({"op": "throughput", "payload": "bytes", "chunk": chunk,
+                              "count": max(1, nbytes // chunk), "reps": p["reps"], "warmup": p["warmup"],
+                              "in_flight": IN_FLIGHT, "max_size": MAX_SIZE, "route": "cross-node"})
+            raw += [(client, r) for r in run_worker(py_cmd(mode, b, client_options, owner=a), cells,
+                                                    p["worker_timeout_s"], client)]
+    except Exception as e:  # noqa: BLE001 - reported as a failed cell
+        log(f"cluster: FAILED: {type(e).__name__}: {e}")
+        raw.append(("cluster", {"cell": {"op": "cluster"}, "error": f"{type(e).__name__}: {e}"}))
+    finally:
+        # B (the consuming node) first, then A, the node B joined through.
+        for server in reversed(servers):
+            server.stop()
+    info["elapsed_s"] = round(time.monotonic() - t0, 1)
+    log(f"cluster: {info['elapsed_s']} s")
+    return {"raw": raw, "info": info}
+
+
 # ------------------------------------------------------------------------------------ machine
 
 def machine() -> Dict[str, Any]:
@@ -593,6 +707,13 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
             except Exception as e:  # noqa: BLE001
                 memory_variants[variant] = {"error": f"{type(e).__name__}: {e}", "jvm_args": jvm_args}
         memory = memory_variants["default"]
+    cluster_info = None
+    if "cluster" in sections:
+        # Last: the single-node figures of the same run are already in, and over the time budget
+        # this section is the one skipped.
+        res = cluster_run(p, log_dir, server_config, client_options)
+        raw += res["raw"]
+        cluster_info = res["info"]
     info["load_after"] = " ".join(f"{x:.2f}" for x in os.getloadavg())
 
     # ---- summary
@@ -651,6 +772,10 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
         "producer_alone": extra.get("producer_alone"),
         "elapsed_s": round(time.monotonic() - t_start, 1),
     }
+    if cluster_info is not None:
+        summary["params"]["cluster_bytes_desc"] = describe(p["cluster_bytes"])
+        # Cross-node figures next to the single-node ones of this run (see report.cluster_summary)
+        summary["cluster"] = dict(cluster_info, **report.cluster_summary(summary))
     summary["targets"] = report.targets(cells, rat, latency, codec, memory)
     md = report.markdown(summary)
     (out_dir / "latest.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")

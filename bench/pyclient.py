@@ -4,7 +4,14 @@ the asyncio client (``vertx_channels.aio``) and prints one JSON line per cell.
 Started by bench.py, one process per client kind, with the cells as a JSON array on stdin::
 
     /usr/bin/python3 bench/pyclient.py --mode sync|aio --channels H:P --unbatched H:P --bench H:P \
-        --stubs bench/target/py < cells.json
+        --stubs bench/target/py [--owner H:P --peer-bench H:P] < cells.json
+
+Cross-node runs (bench.py's cluster section) give ``--owner``: the channels of throughput cells
+are then created through that endpoint (a node of the cluster, which owns them: the default
+placement puts a channel on the node the creating client is connected to; the producer must run
+on that node too, so ``--bench`` is that node's), and consumed through ``--channels``, another
+node: every message crosses the clustered event bus. ``--peer-bench`` is the consuming node's
+control endpoint, so that the server CPU of a run covers both nodes.
 
 Cells (the Java runner BenchClient takes the same ones):
 
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import pathlib
@@ -60,6 +68,10 @@ class Runner:
 
     def target(self, cell: Dict[str, Any]) -> str:
         return self.args.unbatched if cell.get("endpoint") == "unbatched" else self.args.channels
+
+    def cross_node(self) -> bool:
+        """Whether channels are created through another node (--owner) than the one consumed from."""
+        return bool(self.args.owner) and self.args.owner != self.args.channels
 
     def produce_request(self, cell: Dict[str, Any], channel_id: str) -> Any:
         return pb.ProduceRequest(channel_id=channel_id, kind=PAYLOADS[cell["payload"]],
@@ -96,25 +108,41 @@ class SyncRunner(Runner):
         super().__init__(args)
         self.bench_channel = grpc.insecure_channel(args.bench, options=GRPC_OPTIONS)
         self.bench = pb_grpc.BenchServiceStub(self.bench_channel)
+        self.stats = [self.bench]  # the server processes whose CPU time a run counts
+        if args.peer_bench:
+            self.stats.append(pb_grpc.BenchServiceStub(grpc.insecure_channel(args.peer_bench, options=GRPC_OPTIONS)))
+
+    def cpu_nanos(self) -> List[int]:
+        return [s.Stats(pb.StatsRequest()).cpu_nanos for s in self.stats]
 
     def cpu(self, fn: Callable[[], Dict[str, Any]]) -> Callable[[], Dict[str, Any]]:
-        """fn, with the CPU time it cost this process and the server added to its result."""
+        """fn, with the CPU time it cost this process and the server(s) added to its result."""
         def run() -> Dict[str, Any]:
-            s0 = self.bench.Stats(pb.StatsRequest()).cpu_nanos
+            s0 = self.cpu_nanos()
             c0 = time.process_time()
             out = fn()
             out["client_cpu_s"] = time.process_time() - c0
-            out["server_cpu_s"] = (self.bench.Stats(pb.StatsRequest()).cpu_nanos - s0) / 1e9
+            nodes = [(b - a) / 1e9 for a, b in zip(s0, self.cpu_nanos())]
+            out["server_cpu_s"] = sum(nodes)
+            if len(nodes) > 1:
+                out["server_cpu_nodes_s"] = nodes  # owner (producer) node, consuming node
             return out
         return run
 
     def throughput(self, cell: Dict[str, Any]) -> Dict[str, Any]:
         max_size = cell.get("max_size", 16 * 1024 * 1024)
-        with vertx_channels.connect(self.target(cell), **self.client_options) as client:
+        with contextlib.ExitStack() as stack:
+            client = stack.enter_context(vertx_channels.connect(self.target(cell), **self.client_options))
+            owner = (stack.enter_context(vertx_channels.connect(self.args.owner, **self.client_options))
+                     if self.cross_node() else client)
+
             @self.cpu
             def one() -> Dict[str, Any]:
-                ch = (client.new_byte_channel(max_size) if cell["payload"] == "bytes"
-                      else client.new_channel(max_size))
+                ch = (owner.new_byte_channel(max_size) if cell["payload"] == "bytes"
+                      else owner.new_channel(max_size))
+                if owner is not client:
+                    # the same channel (owned by the --owner node), consumed through this node
+                    ch = client.byte_channel(ch.id) if cell["payload"] == "bytes" else client.channel(ch.id)
                 t0 = time.perf_counter()
                 produced = self.bench.Produce.future(self.produce_request(cell, ch.id))
                 n = 0
@@ -210,30 +238,51 @@ class AioRunner(Runner):
 
     async def _throughput(self, cell: Dict[str, Any]) -> Dict[str, Any]:
         max_size = cell.get("max_size", 16 * 1024 * 1024)
-        async with grpc.aio.insecure_channel(self.args.bench, options=GRPC_OPTIONS) as bench_channel:
+        async with contextlib.AsyncExitStack() as stack:
+            bench_channel = await stack.enter_async_context(
+                grpc.aio.insecure_channel(self.args.bench, options=GRPC_OPTIONS))
             bench = pb_grpc.BenchServiceStub(bench_channel)
-            async with vertx_channels.aio.connect(self.target(cell), **self.client_options) as client:
-                runs = []
-                for r in range(cell.get("warmup", 1) + cell.get("reps", 3)):
-                    ch = await (client.new_byte_channel(max_size) if cell["payload"] == "bytes"
-                                else client.new_channel(max_size))
-                    s0 = (await bench.Stats(pb.StatsRequest())).cpu_nanos
-                    c0 = time.process_time()
-                    t0 = time.perf_counter()
-                    produced = asyncio.ensure_future(bench.Produce(self.produce_request(cell, ch.id)))
-                    n = 0
-                    async for _ in ch:
-                        n += 1
-                    seconds = time.perf_counter() - t0
-                    p = await asyncio.wait_for(produced, 120)
-                    client_cpu = time.process_time() - c0
-                    server_cpu = ((await bench.Stats(pb.StatsRequest())).cpu_nanos - s0) / 1e9
-                    check_count(n, cell)
-                    if r >= cell.get("warmup", 1):
-                        runs.append({"messages": n, "bytes": p.bytes, "seconds": seconds,
-                                     "producer_seconds": p.nanos / 1e9,
-                                     "client_cpu_s": client_cpu, "server_cpu_s": server_cpu})
-                return {"runs": runs}
+            stats = [bench]  # the server processes whose CPU time a run counts
+            if self.args.peer_bench:
+                stats.append(pb_grpc.BenchServiceStub(await stack.enter_async_context(
+                    grpc.aio.insecure_channel(self.args.peer_bench, options=GRPC_OPTIONS))))
+
+            async def cpu_nanos() -> List[int]:
+                return [(await s.Stats(pb.StatsRequest())).cpu_nanos for s in stats]
+
+            client = await stack.enter_async_context(
+                vertx_channels.aio.connect(self.target(cell), **self.client_options))
+            owner = (await stack.enter_async_context(
+                vertx_channels.aio.connect(self.args.owner, **self.client_options))
+                if self.cross_node() else client)
+            runs = []
+            for r in range(cell.get("warmup", 1) + cell.get("reps", 3)):
+                ch = await (owner.new_byte_channel(max_size) if cell["payload"] == "bytes"
+                            else owner.new_channel(max_size))
+                if owner is not client:
+                    # the same channel (owned by the --owner node), consumed through this node
+                    ch = await (client.byte_channel(ch.id) if cell["payload"] == "bytes"
+                                else client.channel(ch.id))
+                s0 = await cpu_nanos()
+                c0 = time.process_time()
+                t0 = time.perf_counter()
+                produced = asyncio.ensure_future(bench.Produce(self.produce_request(cell, ch.id)))
+                n = 0
+                async for _ in ch:
+                    n += 1
+                seconds = time.perf_counter() - t0
+                p = await asyncio.wait_for(produced, 120)
+                client_cpu = time.process_time() - c0
+                nodes = [(b - a) / 1e9 for a, b in zip(s0, await cpu_nanos())]
+                check_count(n, cell)
+                if r >= cell.get("warmup", 1):
+                    run = {"messages": n, "bytes": p.bytes, "seconds": seconds,
+                           "producer_seconds": p.nanos / 1e9,
+                           "client_cpu_s": client_cpu, "server_cpu_s": sum(nodes)}
+                    if len(nodes) > 1:
+                        run["server_cpu_nodes_s"] = nodes  # owner (producer) node, consuming node
+                    runs.append(run)
+            return {"runs": runs}
 
     def drain(self, cell: Dict[str, Any]) -> Dict[str, Any]:
         return asyncio.run(self._drain(cell))
@@ -378,6 +427,11 @@ def main() -> None:
     p.add_argument("--bench", required=True, help="the bench control endpoint host:port")
     p.add_argument("--stubs", required=True, help="directory of the generated bench_pb2 stubs")
     p.add_argument("--client-options", help="JSON keyword options for connect()")
+    p.add_argument("--owner", help="cross-node runs: the channel endpoint (host:port) of the node "
+                   "through which throughput channels are created (their owner); --channels "
+                   "(another node) consumes them")
+    p.add_argument("--peer-bench", help="cross-node runs: the control endpoint of the consuming "
+                   "node, whose CPU time is added to the server CPU of a run")
     args = p.parse_args()
     sys.path.insert(0, args.stubs)
     from vertx.channels.bench.v1 import bench_pb2, bench_pb2_grpc

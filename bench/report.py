@@ -15,6 +15,10 @@ CLIENT_NAMES = {
 }
 GRPC_CLIENTS = ["py-sync", "py-aio", "java-grpc"]
 KINDS = {"bytes": "ByteChannel", "term_binary": "Channel"}
+# Cross-node cells (bench.py's cluster section) are those of a client with this suffix:
+# ``py-sync-cluster/bytes/65536`` is the cross-node counterpart of ``py-sync/bytes/65536``.
+CLUSTER_SUFFIX = "-cluster"
+CLUSTER_CLIENTS = ["py-sync", "py-aio"]
 
 
 def key(client: str, what: str, chunk: Any, endpoint: str = "batched") -> str:
@@ -308,6 +312,89 @@ def memory_text(summary: Dict[str, Any]) -> str:
          "heap live after GC at end", "direct buffers max", "consumer"], rows)
 
 
+def cluster_summary(summary: Dict[str, Any]) -> Dict[str, Any]:
+    """The cross-node figures next to the single-node ones of the same run: per client and chunk
+    size, ByteChannel MB/s when channel, producer and client's endpoint are on one node, and when
+    the client consumes through another node of a two-node cluster (every message crosses the
+    clustered event bus); ratio = cross-node / single-node (medians). Goes into latest.json
+    under ``cluster``."""
+    cells = summary["cells"]
+    rows = []
+    # the chunk sizes measured cross-node (cells py-sync-cluster/bytes/<chunk>)
+    chunks = sorted({int(k.split("/")[2]) for k in cells
+                     if k.count("/") == 2 and k.split("/")[0].endswith(CLUSTER_SUFFIX)
+                     and k.split("/")[1] == "bytes"})
+    for client in CLUSTER_CLIENTS:
+        for chunk in chunks:
+            cross = cells.get(key(client + CLUSTER_SUFFIX, "bytes", chunk))
+            if cross is None:
+                continue
+            single = cells.get(key(client, "bytes", chunk))
+            row: Dict[str, Any] = {"client": client, "chunk": chunk,
+                                   "single_node_mb_s": _mb(cells, key(client, "bytes", chunk)),
+                                   "cross_node_mb_s": _mb(cells, key(client + CLUSTER_SUFFIX, "bytes", chunk))}
+            if "mb_s" in cross:
+                row.update(cross_node_mb_s_min=cross["mb_s"]["min"], cross_node_mb_s_max=cross["mb_s"]["max"],
+                           cross_node_msg_s=cross["msg_s"]["median"],
+                           cross_node_client_cpu_us_per_msg=cross.get("client_cpu_us_per_msg"),
+                           cross_node_servers_cpu_us_per_msg=cross.get("server_cpu_us_per_msg"))
+            else:
+                row["error"] = cross.get("error")
+            if single and "mb_s" in single:
+                row.update(single_node_msg_s=single["msg_s"]["median"],
+                           single_node_server_cpu_us_per_msg=single.get("server_cpu_us_per_msg"))
+            if row["single_node_mb_s"] and row["cross_node_mb_s"]:
+                row["ratio"] = row["cross_node_mb_s"] / row["single_node_mb_s"]
+            rows.append(row)
+    return {
+        "what": ("ByteChannel streaming to a Python client: single-node = channel, producer and the "
+                 "client's endpoint on one server; cross-node = two clustered servers, the channel "
+                 "created through node A's endpoint (so owned by A), filled by A's producer, "
+                 "consumed through node B's endpoint; ratio = cross-node / single-node MB/s (medians)"),
+        "rows": rows,
+    }
+
+
+def cluster_table(summary: Dict[str, Any]) -> str:
+    c = summary.get("cluster")
+    if not c:
+        return ""
+    rows_in = c.get("rows") or []
+    clients = [cl for cl in CLUSTER_CLIENTS if any(r["client"] == cl for r in rows_in)]
+    chunks = sorted({r["chunk"] for r in rows_in})
+    header = ["chunk"]
+    for cl in clients:
+        n = CLIENT_NAMES[cl]
+        header += [f"{n}: single-node", f"{n}: cross-node", "min–max", "cross / single"]
+    rows = []
+    for chunk in chunks:
+        row = [f"{chunk:,} B"]
+        for cl in clients:
+            r = next((r for r in rows_in if r["client"] == cl and r["chunk"] == chunk), {})
+            row.append(_fmt_rate(r.get("single_node_mb_s")))
+            row.append(_fmt_rate(r.get("cross_node_mb_s")))
+            row.append(f"{_fmt_rate(r['cross_node_mb_s_min'])}–{_fmt_rate(r['cross_node_mb_s_max'])}"
+                       if "cross_node_mb_s_min" in r else "—")
+            row.append(f"{r['ratio']:.2f}×" if "ratio" in r else "—")
+        rows.append(row)
+    p = summary["params"]
+    runs = f"median of {p['reps']} runs" + (" after a warm-up run" if p.get("warmup") else "")
+    text = (f"Cross-node (cluster), ByteChannel MB/s ({runs}): two bench servers in one Vert.x cluster (Hazelcast, "
+            "loopback); the channel is created through node A's endpoint (owned by A) and filled by "
+            "A's producer, the Python client consumes it through node B's endpoint, so every message "
+            "crosses the clustered event bus under B's credit. Single-node = the same client and "
+            f"chunk in this run's streaming table. Bytes per run: {p.get('cluster_bytes_desc', '?')}; "
+            "the two server JVMs and the client share the machine")
+    if c.get("startup_s") is not None:
+        text += f"; cluster start-up {c['startup_s']} s, section {c.get('elapsed_s', '?')} s"
+    text += ":\n\n"
+    if not rows:
+        failed = [k for k, v in summary["cells"].items() if k.split("/")[0] in
+                  [cl + CLUSTER_SUFFIX for cl in CLUSTER_CLIENTS] + ["cluster"] and "error" in v]
+        return text + "no figure" + (f" (failed: {', '.join(failed)})" if failed else "")
+    return text + markdown_table(header, rows)
+
+
 def targets_table(summary: Dict[str, Any]) -> str:
     rows = []
     for t in summary["targets"]:
@@ -350,8 +437,10 @@ def markdown(summary: Dict[str, Any]) -> str:
             f"MB/s is its message rate times the chunk size. CPU µs/msg: CPU time of the client "
             f"process and of the whole server process per message, which share 2 cores.\n")
     sections = [head, throughput_tables(summary), per_client_tables(summary), small_table(summary),
-                drain_table(summary), latency_table(summary), codec_table(summary), memory_text(summary),
-                targets_table(summary)]
+                drain_table(summary), latency_table(summary), codec_table(summary), memory_text(summary)]
+    if summary.get("cluster"):
+        sections.append(cluster_table(summary))
+    sections.append(targets_table(summary))
     failed = [k for k, c in summary["cells"].items() if "error" in c]
     if failed:
         sections.append("Failed cells: " + ", ".join(f"`{k}`" for k in failed))
@@ -371,10 +460,13 @@ def chart(summary: Dict[str, Any], path: str) -> None:
         series = [("ceiling", "ceiling (bare gRPC stream)", "k", "--", "s")] if client in GRPC_CLIENTS else []
         series += [("bytes", "ByteChannel", "tab:blue", "-", "o"),
                    ("term_binary", "Channel (binary terms)", "tab:orange", "-", "^")]
+        if client in CLUSTER_CLIENTS:
+            series.append(("bytes" + CLUSTER_SUFFIX, "ByteChannel, cross-node (cluster)", "tab:green", ":", "D"))
         for what, label, color, style, marker in series:
             xs, ys, lo, hi = [], [], [], []
             for chunk in chunks:
-                c = cells.get(key(client, what, chunk))
+                c = cells.get(key(client + CLUSTER_SUFFIX, "bytes", chunk) if what.endswith(CLUSTER_SUFFIX)
+                              else key(client, what, chunk))
                 if c and "mb_s" in c:
                     xs.append(chunk)
                     ys.append(c["mb_s"]["median"])
