@@ -7,7 +7,7 @@ import vertx_channels.terms
 
 EXCEPTIONS = [
     "ChannelError", "ChannelClosed", "ByteChannelClosed", "ChannelBusy", "MessageTooLarge",
-    "InvalidArgument", "ChannelNotFound", "WrongChannelKind", "ConnectionLost", "OwnerLost", "Unauthenticated",
+    "InvalidArgument", "ChannelNotFound", "WrongChannelKind", "ConnectionLost", "OwnerLost", "LimitExceeded", "Unauthenticated",
     "DeadlineExceeded", "ClientClosed",
 ]
 

@@ -121,3 +121,43 @@ def test_a_token_over_plaintext_loopback():
                 client.new_byte_channel()
     finally:
         server.stop()
+
+
+def _wait_for(predicate, what: str) -> None:
+    for _ in range(1000):
+        if predicate():
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"never: {what}")
+
+
+def test_per_connection_limits_raise_limit_exceeded_and_lose_nothing():
+    server = SecureServer({"max_channels_per_connection": 2, "max_pending_bytes_per_connection": 1000})
+    try:
+        with vertx_channels.connect(f"127.0.0.1:{server.port}") as client:
+            ch = client.new_byte_channel(800)
+            client.new_byte_channel()
+            with pytest.raises(vertx_channels.LimitExceeded, match="max_channels_per_connection"):
+                client.new_byte_channel()
+
+            ch.send_bytes(b"a" * 800)
+            waiting = threading.Thread(target=ch.send_bytes, args=(b"b" * 600, -1))
+            waiting.start()  # holds 600 of this connection's 1000 bytes while it waits for room
+            _wait_for(lambda: ch.info()["waiting_senders"] == 1, "the send waits")
+            with pytest.raises(vertx_channels.LimitExceeded, match="max_pending_bytes_per_connection"):
+                ch.send_bytes(b"c" * 600, timeout_ms=-1)
+            assert ch.info()["messages"] == 1, "the refused send enqueued nothing"
+
+            # A connection of its own (grpcio shares one connection between the channels of a
+            # process that have the same target and options, unless told otherwise).
+            with vertx_channels.connect(f"127.0.0.1:{server.port}",
+                                        grpc_options=[("grpc.use_local_subchannel_pool", 1)]) as other:
+                with pytest.raises(vertx_channels.ChannelBusy):  # its own budget: only the channel says no
+                    other.byte_channel(ch.id).send_bytes(b"d" * 600)
+
+            assert ch.receive_bytes() == b"a" * 800
+            waiting.join(10)
+            assert not waiting.is_alive()
+            assert ch.receive_bytes() == b"b" * 600
+    finally:
+        server.stop()

@@ -246,6 +246,10 @@ def send_outcome(result: int, *, kind: Kind, channel_id: str, size: int,
     if result == pb.SEND_RESULT_INVALID:
         raise errors.InvalidArgument(f"payload refused by channel {channel_id}",
                                      channel_id=channel_id)
+    if result == pb.SEND_RESULT_LIMIT:
+        raise errors.LimitExceeded(f"send of {size} bytes refused by the server's "
+                                   f"max_pending_bytes_per_connection on channel {channel_id}",
+                                   channel_id=channel_id)
     raise errors.ChannelError(f"send on channel {channel_id}: unexpected result {result}",
                               channel_id=channel_id)
 
@@ -326,12 +330,15 @@ class ConsumerWindow:
         self.closed = False  # a ChannelClosed frame arrived (S-CLOSE-4)
         self.released = False  # the Released frame arrived (after release())
         self._releasing = False
-        self._buffer: Deque[Tuple[int, bytes]] = collections.deque()
+        # Pushed payloads not yet handed, oldest first. Their sequence numbers are implicit: pushes
+        # are contiguous, so the head is always number _handed + 1 (no tuple per message).
+        self._buffer: Deque[bytes] = collections.deque()
         self._next_seq = 1  # the sequence number of the next pushed payload
         self._handed = 0  # the last sequence number handed to the application
         self._acked = 0
         self._used_messages = 0  # handed since credit was last granted
         self._used_bytes = 0
+        self.due = False  # half the window was handed: control_frames(idle=False) has frames
 
     # -- frames to send --------------------------------------------------------------------------
 
@@ -353,6 +360,7 @@ class ConsumerWindow:
                or (idle and (self._used_messages > 0 or self._handed > self._acked)))
         if not due:
             return []
+        self.due = False
         frames = []
         if self._handed > self._acked:
             frames.append(pb.ClientFrame(ack=pb.Ack(up_to_seq=self._handed)))
@@ -397,10 +405,10 @@ class ConsumerWindow:
                 raise ProtocolError(
                     f"stream on channel {self.channel_id}: Deliveries.first_seq {d.first_seq}, "
                     f"expected {self._next_seq}", channel_id=self.channel_id)
-            self._next_seq += len(d.payloads)
+            payloads = d.payloads
+            self._next_seq += len(payloads)
             if not self._releasing:
-                for i, payload in enumerate(d.payloads):
-                    self._buffer.append((d.first_seq + i, payload))
+                self._buffer.extend(payloads)  # one C-level loop: 64-byte messages come by thousands
             return []
         if which == "closed":
             self.closed = True
@@ -427,14 +435,34 @@ class ConsumerWindow:
 
     def peek(self) -> Optional[bytes]:
         """The next payload to hand, or None when the buffer is empty."""
-        return self._buffer[0][1] if self._buffer else None
+        return self._buffer[0] if self._buffer else None
 
     def commit(self) -> None:
         """Marks the payload returned by peek() as handed to the application."""
-        seq, payload = self._buffer.popleft()
-        self._handed = seq
+        self.take()
+
+    def take(self) -> Optional[bytes]:
+        """Pops the next payload and counts it as handed to the application (None when the
+        buffer is empty). Sets ``due`` once half the window was used: the caller then sends
+        ``control_frames(idle=False)``. One call per message, as cheap as it can be: the loops
+        that hand out 64-byte messages spend most of their time here."""
+        if not self._buffer:
+            return None
+        payload = self._buffer.popleft()
+        self._handed += 1
         self._used_messages += 1
         self._used_bytes += len(payload)
+        if self._used_messages * 2 >= self.window_messages or self._used_bytes * 2 >= self.window_bytes:
+            self.due = True
+        return payload
+
+    def untake(self, payload: bytes) -> None:
+        """Undoes take(): the payload could not be handed after all (it failed to decode), so it
+        stays unacknowledged and the server gives it back to the channel when the stream ends."""
+        self._buffer.appendleft(payload)
+        self._handed -= 1
+        self._used_messages -= 1
+        self._used_bytes -= len(payload)
 
     @property
     def buffered(self) -> int:

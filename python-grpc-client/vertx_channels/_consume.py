@@ -220,8 +220,9 @@ def iterate_blocking(window: ConsumerWindow, stream_factory: Callable[..., Threa
     stream = stream_factory(window.open_frame(), inbox.put)
     ended = False  # the call is over (the server's frames ended)
     try:
+        decode = window.kind.decode
         while True:
-            payload = window.peek()
+            payload = window.take()
             if payload is None:
                 if window.at_end:
                     return
@@ -234,10 +235,14 @@ def iterate_blocking(window: ConsumerWindow, stream_factory: Callable[..., Threa
                 for frame in window.feed(item):
                     stream.send(frame)
                 continue
-            value = window.kind.decode(payload)
-            window.commit()
-            for frame in window.control_frames(idle=False):
-                stream.send(frame)
+            try:
+                value = decode(payload)
+            except BaseException:
+                window.untake(payload)  # not handed: nothing undecodable is acknowledged
+                raise
+            if window.due:
+                for frame in window.control_frames(idle=False):
+                    stream.send(frame)
             yield value
     except ProtocolError:
         stream.cancel()
@@ -264,8 +269,9 @@ async def iterate_async(window: ConsumerWindow, stream_factory: Callable[..., An
     stream = stream_factory(window.open_frame(), deliver)
     ended = False
     try:
+        decode = window.kind.decode
         while True:
-            payload = window.peek()
+            payload = window.take()
             if payload is None:
                 if window.at_end:
                     return
@@ -278,10 +284,14 @@ async def iterate_async(window: ConsumerWindow, stream_factory: Callable[..., An
                 for frame in window.feed(item):
                     stream.send(frame)
                 continue
-            value = window.kind.decode(payload)
-            window.commit()
-            for frame in window.control_frames(idle=False):
-                stream.send(frame)
+            try:
+                value = decode(payload)
+            except BaseException:
+                window.untake(payload)  # not handed: nothing undecodable is acknowledged
+                raise
+            if window.due:
+                for frame in window.control_frames(idle=False):
+                    stream.send(frame)
             yield value
     except ProtocolError:
         stream.cancel()

@@ -22,6 +22,10 @@ built-in exception a Python programmer would expect, so that ``except ValueError
           |    +-- OwnerLost               the cluster node that owned the channel is gone: the
           |                                channel and its messages are lost (UNAVAILABLE with
           |                                the trailer vertx-channels-error: owner_lost)
+          +-- LimitExceeded                a per-connection limit of the server: too many channels
+          |                                created, or too many bytes of sends waiting
+          |                                (RESOURCE_EXHAUSTED with the trailer
+          |                                vertx-channels-error: limit); nothing was done
           +-- Unauthenticated (PermissionError) no or a wrong bearer token (UNAUTHENTICATED)
           +-- DeadlineExceeded (TimeoutError) a gRPC deadline passed (DEADLINE_EXCEEDED)
           +-- ClientClosed (RuntimeError)  the Client was closed and cannot be used any more
@@ -51,6 +55,7 @@ __all__ = [
     "WrongChannelKind",
     "ConnectionLost",
     "OwnerLost",
+    "LimitExceeded",
     "Unauthenticated",
     "DeadlineExceeded",
     "ClientClosed",
@@ -196,6 +201,14 @@ class OwnerLost(ConnectionLost):
     error on the surviving nodes. Channels of other nodes are not affected."""
 
 
+class LimitExceeded(ChannelError):
+    """A per-connection limit of the server was reached (RESOURCE_EXHAUSTED with the trailer
+    ``vertx-channels-error: limit``): this connection created ``max_channels_per_connection``
+    channels already, or its sends waiting in the server for room would exceed
+    ``max_pending_bytes_per_connection``. Nothing was done; retrying once earlier sends were
+    answered (or with another connection) can succeed."""
+
+
 class Unauthenticated(ChannelError, PermissionError):
     """The server requires a bearer token and the call carried none or a wrong one
     (UNAUTHENTICATED): pass ``token=`` to ``connect()``."""
@@ -241,8 +254,11 @@ def from_rpc_error(
             f"{operation or 'call'} failed: {error!r}", channel_id=channel_id
         )
     failure = ChannelError.from_status(status, text, channel_id=channel_id, operation=operation)
-    if status == grpc.StatusCode.UNAVAILABLE and _server_error(error) == "owner_lost":
+    named = _server_error(error)
+    if status == grpc.StatusCode.UNAVAILABLE and named == "owner_lost":
         return OwnerLost(str(failure), code=status, details=text, channel_id=channel_id)
+    if status == grpc.StatusCode.RESOURCE_EXHAUSTED and named == "limit":
+        return LimitExceeded(str(failure), code=status, details=text, channel_id=channel_id)
     return failure
 
 

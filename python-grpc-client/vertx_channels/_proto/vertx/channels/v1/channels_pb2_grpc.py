@@ -13,8 +13,9 @@ class ChannelServiceStub(object):
     INVALID_ARGUMENT for a malformed term or a bad option, FAILED_PRECONDITION for a channel of the
     other kind or a misused stream, OUT_OF_RANGE for a payload that can never be accepted (larger
     than max_size on a send that asked to wait, or larger than the server's max_message_size),
-    RESOURCE_EXHAUSTED for a gRPC message above the transport's limit (max_message_size + 64 KiB),
-    UNAVAILABLE with the trailer `vertx-channels-error: owner_lost` when the cluster node owning the
+    RESOURCE_EXHAUSTED for a gRPC message above the transport's limit (max_message_size + 64 KiB)
+    and, with the trailer `vertx-channels-error: limit`, for a per-connection limit of the server
+    (max_channels_per_connection, max_pending_bytes_per_connection), UNAVAILABLE with the trailer `vertx-channels-error: owner_lost` when the cluster node owning the
     channel is gone. Erlang results (ok, busy, closed, empty, timeout) are values in the responses,
     not errors. Every error status carries a message that says what was wrong.
     """
@@ -80,8 +81,9 @@ class ChannelServiceServicer(object):
     INVALID_ARGUMENT for a malformed term or a bad option, FAILED_PRECONDITION for a channel of the
     other kind or a misused stream, OUT_OF_RANGE for a payload that can never be accepted (larger
     than max_size on a send that asked to wait, or larger than the server's max_message_size),
-    RESOURCE_EXHAUSTED for a gRPC message above the transport's limit (max_message_size + 64 KiB),
-    UNAVAILABLE with the trailer `vertx-channels-error: owner_lost` when the cluster node owning the
+    RESOURCE_EXHAUSTED for a gRPC message above the transport's limit (max_message_size + 64 KiB)
+    and, with the trailer `vertx-channels-error: limit`, for a per-connection limit of the server
+    (max_channels_per_connection, max_pending_bytes_per_connection), UNAVAILABLE with the trailer `vertx-channels-error: owner_lost` when the cluster node owning the
     channel is gone. Erlang results (ok, busy, closed, empty, timeout) are values in the responses,
     not errors. Every error status carries a message that says what was wrong.
     """
@@ -223,8 +225,9 @@ class ChannelService(object):
     INVALID_ARGUMENT for a malformed term or a bad option, FAILED_PRECONDITION for a channel of the
     other kind or a misused stream, OUT_OF_RANGE for a payload that can never be accepted (larger
     than max_size on a send that asked to wait, or larger than the server's max_message_size),
-    RESOURCE_EXHAUSTED for a gRPC message above the transport's limit (max_message_size + 64 KiB),
-    UNAVAILABLE with the trailer `vertx-channels-error: owner_lost` when the cluster node owning the
+    RESOURCE_EXHAUSTED for a gRPC message above the transport's limit (max_message_size + 64 KiB)
+    and, with the trailer `vertx-channels-error: limit`, for a per-connection limit of the server
+    (max_channels_per_connection, max_pending_bytes_per_connection), UNAVAILABLE with the trailer `vertx-channels-error: owner_lost` when the cluster node owning the
     channel is gone. Erlang results (ok, busy, closed, empty, timeout) are values in the responses,
     not errors. Every error status carries a message that says what was wrong.
     """

@@ -3,6 +3,8 @@ package io.github.vertxchannels;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 
+import java.util.List;
+
 /**
  * A handle on one channel: a FIFO of messages with byte-counted backpressure (contract sections 1
  * to 4). Handles are cheap and stateless; any number of parties may hold one for the same id.
@@ -33,6 +35,23 @@ public interface Channel {
    * with {@link MessageTooLargeException} when the payload is larger than {@code max_size}.
    */
   Future<SendResult> send(Buffer payload, long timeoutMs);
+
+  /**
+   * Blocking sends of several messages in one request to the owner (S-EXT-SENDWAIT): the same
+   * contract as {@link #send(Buffer, long)} called for each payload in order, without a round
+   * trip per message, which is what a producer of many small messages needs. The batch waits as
+   * one sender, in arrival order; it enqueues its payloads in order as room frees (a payload never
+   * overtakes the one before it), so the sent ones are always a prefix of the list.
+   *
+   * <p>Every payload is checked first: if one is larger than {@code max_size}
+   * ({@link MessageTooLargeException}) or, for a term channel, not exactly one ETF term
+   * ({@link InvalidArgumentException}), the future fails and nothing is enqueued.
+   *
+   * @param payloads the messages, in order (the channel takes ownership of the buffers)
+   * @param timeoutMs how long the rest may wait for room (negative = forever, 0 = only what fits now)
+   * @return how many were sent, and whether the channel closed or the timeout passed first
+   */
+  Future<SendAllResult> sendAll(List<Buffer> payloads, long timeoutMs);
 
   /** Non-blocking receive (S-RECV-1): a message (even when closed), else empty or closed. */
   Future<ReceiveResult> tryReceive();

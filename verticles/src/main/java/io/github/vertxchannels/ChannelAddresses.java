@@ -64,11 +64,19 @@ public final class ChannelAddresses {
   public static final String UP_TO = "up-to";
   /** Header on a {@code released} event: how many messages were given back. */
   public static final String RETURNED = "returned";
+  /** Header: how many payloads of a send-all were enqueued. */
+  public static final String SENT = "sent";
 
   /** Action: look a channel up (reply: info JSON). Header {@link #KIND} optional. */
   public static final String ACTION_ATTACH = "attach";
   /** Action: send the body; non-blocking unless {@link #TIMEOUT} is present (reply header {@link #RESULT}). */
   public static final String ACTION_SEND = "send";
+  /**
+   * Action: blocking send of a batch of payloads (body: a {@code DeliveryBatch}) with
+   * {@link #TIMEOUT}; reply headers {@link #SENT} and {@link #RESULT} ({@code ok}, {@code closed}
+   * or {@code timeout}: why the rest was not sent).
+   */
+  public static final String ACTION_SEND_ALL = "send-all";
   /** Action: non-blocking receive (reply header {@link #RESULT}, body the payload). */
   public static final String ACTION_TRY_RECEIVE = "try-receive";
   /** Action: blocking receive with {@link #TIMEOUT} (reply as try-receive, or failure TIMEOUT). */

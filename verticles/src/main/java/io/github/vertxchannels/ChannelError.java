@@ -20,7 +20,9 @@ public enum ChannelError {
   /** The node that owned the channel is gone (cluster). */
   OWNER_LOST(6, "UNAVAILABLE"),
   /** The request was not understood (a protocol error between nodes or versions). */
-  PROTOCOL(7, "FAILED_PRECONDITION");
+  PROTOCOL(7, "FAILED_PRECONDITION"),
+  /** A per-connection limit of the gRPC server was reached; nothing was done. */
+  LIMIT(8, "RESOURCE_EXHAUSTED");
 
   private final int code;
   private final String grpcStatus;
@@ -33,6 +35,15 @@ public enum ChannelError {
   /** @return the event-bus failure code, offset so that it never collides with Vert.x's own codes */
   public int code() {
     return 0x4300 + code;
+  }
+
+  /**
+   * @return whether a client can tell this error only by the server's {@code vertx-channels-error}
+   * trailer: its status code also means something else (a protocol error, any unreachable server,
+   * a message too large for the transport)
+   */
+  public boolean needsTrailer() {
+    return this == PROTOCOL || this == OWNER_LOST || this == LIMIT;
   }
 
   /** @return the name of the gRPC status code this failure maps to */
@@ -73,6 +84,8 @@ public enum ChannelError {
         return new WrongKindException(message);
       case OWNER_LOST:
         return new OwnerLostException(message);
+      case LIMIT:
+        return new LimitExceededException(message);
       default:
         return new ChannelProtocolException(message);
     }

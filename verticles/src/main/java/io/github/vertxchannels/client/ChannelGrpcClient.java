@@ -11,6 +11,7 @@ import io.github.vertxchannels.grpc.v1.ChannelServiceGrpc;
 import io.github.vertxchannels.grpc.v1.CreateRequest;
 import io.github.vertxchannels.grpc.v1.SendToAddressRequest;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -122,21 +123,35 @@ public final class ChannelGrpcClient implements AutoCloseable {
     try {
       return rpc.get();
     } catch (StatusRuntimeException e) {
-      throw fromStatus(e.getStatus());
+      throw fromStatus(e.getStatus(), e.getTrailers());
     }
   }
 
-  /** @return the exception a status maps to */
-  static RuntimeException fromStatus(Status status) {
+  /** The server's trailer naming our error where a status code alone is ambiguous. */
+  private static final Metadata.Key<String> ERROR_TRAILER =
+    Metadata.Key.of("vertx-channels-error", Metadata.ASCII_STRING_MARSHALLER);
+
+  /**
+   * @param trailers the call's trailers, or {@code null}
+   * @return the exception a status maps to: by the server's error trailer when there is one (it
+   * tells "owner lost" from any other UNAVAILABLE, and "limit" from a message too large for the
+   * transport, both RESOURCE_EXHAUSTED), else by the status code
+   */
+  static RuntimeException fromStatus(Status status, Metadata trailers) {
     String message = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+    String named = trailers == null ? null : trailers.get(ERROR_TRAILER);
+    if (named != null) {
+      for (ChannelError error : ChannelError.values()) {
+        if (error.name().equalsIgnoreCase(named)) {
+          return error.toException(message);
+        }
+      }
+    }
     for (ChannelError error : ChannelError.values()) {
-      if (error.grpcStatus().equals(status.getCode().name()) && error != ChannelError.PROTOCOL) {
+      if (error.grpcStatus().equals(status.getCode().name()) && !error.needsTrailer()) {
         return error.toException(message);
       }
     }
-    if (status.getCode() == Status.Code.NOT_FOUND) {
-      return new UnknownChannelException(message);
-    }
-    return status.asRuntimeException();
+    return status.asRuntimeException(trailers);
   }
 }

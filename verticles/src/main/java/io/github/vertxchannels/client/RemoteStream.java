@@ -52,7 +52,7 @@ public final class RemoteStream implements AutoCloseable {
 
       @Override
       public void onError(Throwable t) {
-        inbox.add(ChannelGrpcClient.fromStatus(io.grpc.Status.fromThrowable(t)));
+        inbox.add(ChannelGrpcClient.fromStatus(io.grpc.Status.fromThrowable(t), io.grpc.Status.trailersFromThrowable(t)));
       }
 
       @Override

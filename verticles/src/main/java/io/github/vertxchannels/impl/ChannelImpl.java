@@ -5,10 +5,13 @@ import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
 import io.github.vertxchannels.ChannelStream;
 import io.github.vertxchannels.ReceiveResult;
+import io.github.vertxchannels.SendAllResult;
 import io.github.vertxchannels.SendResult;
 import io.github.vertxchannels.TermChannel;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+
+import java.util.List;
 
 /** A channel handle: an id; each operation is one request to the channel's owner. */
 abstract class ChannelImpl implements io.github.vertxchannels.Channel {
@@ -34,6 +37,11 @@ abstract class ChannelImpl implements io.github.vertxchannels.Channel {
   @Override
   public Future<SendResult> send(Buffer payload, long timeoutMs) {
     return channels.send(id, payload, timeoutMs);
+  }
+
+  @Override
+  public Future<SendAllResult> sendAll(List<Buffer> payloads, long timeoutMs) {
+    return channels.sendAll(id, payloads, timeoutMs);
   }
 
   @Override

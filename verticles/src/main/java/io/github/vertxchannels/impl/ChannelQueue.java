@@ -5,6 +5,7 @@ import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
 import io.github.vertxchannels.OwnerLostException;
 import io.github.vertxchannels.ReceiveResult;
+import io.github.vertxchannels.SendAllResult;
 import io.github.vertxchannels.SendResult;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -90,33 +91,75 @@ final class ChannelQueue {
    * {@code OK} or {@code CLOSED}; fails with TIMEOUT, or TOO_LARGE at once when it can never fit.
    */
   Future<SendResult> sendWait(Buffer payload, long timeoutMs) {
-    if (closed) {
-      return Future.succeededFuture(SendResult.CLOSED);
-    }
     int n = payload.length();
-    if (maxSize > 0 && n > maxSize) {
-      return Future.failedFuture(ChannelError.TOO_LARGE.toException(
-        "payload of " + n + " bytes exceeds max_size of " + maxSize + " bytes: it can never fit"));
+    return sendAllWait(List.of(payload), timeoutMs).transform(ar -> {
+      if (ar.failed()) {
+        return Future.failedFuture(ar.cause());
+      }
+      SendAllResult r = ar.result();
+      if (r.allSent()) {
+        return Future.succeededFuture(SendResult.OK);
+      }
+      if (r.closed()) {
+        return Future.succeededFuture(SendResult.CLOSED);
+      }
+      return Future.failedFuture(ChannelError.TIMEOUT.toException(timeoutMs == 0
+        ? "no room for " + n + " bytes (timeout 0 ms)"
+        : "no room for " + n + " bytes within " + timeoutMs + " ms"));
+    });
+  }
+
+  /**
+   * Blocking sends of several payloads as one waiting sender: they are enqueued in order as room
+   * frees, never overtaking each other or earlier waiting senders; the ones sent are a prefix.
+   * Fails with TOO_LARGE at once, enqueueing nothing, when one of them can never fit.
+   */
+  Future<SendAllResult> sendAllWait(List<Buffer> payloads, long timeoutMs) {
+    int total = payloads.size();
+    if (closed) {
+      return Future.succeededFuture(new SendAllResult(0, total, true, false));
     }
-    // Earlier waiting senders go first, even when this one would fit now.
-    if (senders.isEmpty() && fits(n)) {
-      enqueue(payload);
+    if (maxSize > 0) {
+      for (int i = 0; i < total; i++) {
+        int n = payloads.get(i).length();
+        if (n > maxSize) {
+          return Future.failedFuture(ChannelError.TOO_LARGE.toException((total == 1 ? "payload" : "payload " + i)
+            + " of " + n + " bytes exceeds max_size of " + maxSize + " bytes: it can never fit"));
+        }
+      }
+    }
+    PendingSend pending = new PendingSend(payloads);
+    // Earlier waiting senders go first, even when these payloads would fit now.
+    if (senders.isEmpty() && admit(pending)) {
       dispatch();
-      return Future.succeededFuture(SendResult.OK);
+      return Future.succeededFuture(pending.result(false, false));
+    }
+    if (pending.next > 0) {
+      dispatch(); // a prefix went in: receivers may take it now
     }
     if (timeoutMs == 0) {
-      return Future.failedFuture(ChannelError.TIMEOUT.toException("no room for " + n + " bytes (timeout 0 ms)"));
+      return Future.succeededFuture(pending.result(false, true));
     }
-    PendingSend pending = new PendingSend(payload, Promise.promise());
+    pending.promise = Promise.promise();
     senders.addLast(pending);
     if (timeoutMs > 0) {
       pending.timer = scheduler.setTimer(timeoutMs, () -> {
         if (senders.remove(pending)) {
-          pending.promise.fail(ChannelError.TIMEOUT.toException("no room for " + n + " bytes within " + timeoutMs + " ms"));
+          pending.promise.complete(pending.result(false, true));
+          // The next waiting sender may fit where this one's next payload did not.
+          dispatch();
         }
       });
     }
     return pending.promise.future();
+  }
+
+  /** Enqueues the sender's next payloads while they fit. @return whether all of them are in */
+  private boolean admit(PendingSend s) {
+    while (s.next < s.payloads.size() && fits(s.payloads.get(s.next).length())) {
+      enqueue(s.payloads.get(s.next++));
+    }
+    return s.next == s.payloads.size();
   }
 
   /** Puts a message back at the head (a receive whose caller went away, S-FIX-CANCEL). */
@@ -209,7 +252,7 @@ final class ChannelQueue {
     while (!senders.isEmpty()) {
       PendingSend s = senders.pollFirst();
       scheduler.cancelTimer(s.timer);
-      s.promise.complete(SendResult.CLOSED);
+      s.promise.complete(s.result(true, false));
     }
     dispatch();
   }
@@ -296,12 +339,17 @@ final class ChannelQueue {
           receivers.addLast(r);
         }
       }
-      while (!closed && !senders.isEmpty() && fits(senders.peekFirst().payload.length())) {
-        PendingSend s = senders.pollFirst();
+      while (!closed && !senders.isEmpty()) {
+        PendingSend s = senders.peekFirst();
+        int before = s.next;
+        boolean done = admit(s);
+        progress |= s.next > before;
+        if (!done) {
+          break; // the head sender's next payload does not fit yet: nobody may overtake it
+        }
+        senders.pollFirst();
         scheduler.cancelTimer(s.timer);
-        enqueue(s.payload);
-        s.promise.complete(SendResult.OK);
-        progress = true;
+        s.promise.complete(s.result(false, false));
       }
     }
     if (isClosedAndEmpty()) {
@@ -397,15 +445,19 @@ final class ChannelQueue {
     }
   }
 
-  /** A blocked send. */
+  /** A blocked send of one or more payloads; {@code next} is the first one not enqueued yet. */
   private static final class PendingSend {
-    final Buffer payload;
-    final Promise<SendResult> promise;
+    final List<Buffer> payloads;
+    int next;
+    Promise<SendAllResult> promise;
     long timer = -1;
 
-    PendingSend(Buffer payload, Promise<SendResult> promise) {
-      this.payload = payload;
-      this.promise = promise;
+    PendingSend(List<Buffer> payloads) {
+      this.payloads = payloads;
+    }
+
+    SendAllResult result(boolean closed, boolean timedOut) {
+      return new SendAllResult(next, payloads.size(), closed && next < payloads.size(), timedOut && next < payloads.size());
     }
   }
 }

@@ -11,6 +11,7 @@ import io.github.vertxchannels.Channels;
 import io.github.vertxchannels.InvalidArgumentException;
 import io.github.vertxchannels.OwnerLostException;
 import io.github.vertxchannels.ReceiveResult;
+import io.github.vertxchannels.SendAllResult;
 import io.github.vertxchannels.SendResult;
 import io.github.vertxchannels.TermChannel;
 import io.github.vertxchannels.UnknownChannelException;
@@ -25,6 +26,8 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonObject;
+
+import java.util.List;
 
 /**
  * {@link Channels} over the event bus: every operation is one request to the channel's owner
@@ -138,6 +141,23 @@ public final class EventBusChannels implements Channels {
       .addHeader(ChannelAddresses.TIMEOUT, Long.toString(timeoutMs))
       .setSendTimeout(replyTimeout(timeoutMs));
     return request(channelId, ChannelAddresses.ACTION_SEND, payload, options).map(EventBusChannels::sendResult);
+  }
+
+  /** Blocking sends of a batch to a channel by id, in one request (S-EXT-SENDWAIT). */
+  public Future<SendAllResult> sendAll(String channelId, List<Buffer> payloads, long timeoutMs) {
+    if (payloads.isEmpty()) {
+      return Future.succeededFuture(new SendAllResult(0, 0, false, false));
+    }
+    DeliveryOptions options = new DeliveryOptions().setCodecName(Codecs.BATCH)
+      .addHeader(ChannelAddresses.TIMEOUT, Long.toString(timeoutMs))
+      .setSendTimeout(replyTimeout(timeoutMs));
+    // A copy: the caller may reuse its list; the buffers themselves are handed over (no copy).
+    DeliveryBatch batch = new DeliveryBatch(0, List.copyOf(payloads));
+    return request(channelId, ChannelAddresses.ACTION_SEND_ALL, batch, options).map(reply -> {
+      String result = reply.headers().get(ChannelAddresses.RESULT);
+      int sent = Integer.parseInt(reply.headers().get(ChannelAddresses.SENT));
+      return new SendAllResult(sent, payloads.size(), "closed".equals(result), "timeout".equals(result));
+    });
   }
 
   /** Non-blocking receive from a channel by id (S-RECV-1). */

@@ -40,14 +40,16 @@ public final class ChannelGrpcService {
 
   /** Binds every rpc on the server. */
   public void bind(GrpcServer server) {
-    new UnaryCalls(channels, options.getMaxChannelsPerConnection()).bind(server);
+    ConnectionLimits limits = new ConnectionLimits(options.getMaxChannelsPerConnection(),
+      options.getMaxPendingBytesPerConnection());
+    new UnaryCalls(channels, limits).bind(server);
     server.callHandler(ChannelServiceGrpcService.TryReceive, call -> call.handler(request ->
       ReceiveCall.start(channels, call, request.getChannelId(), null)));
     server.callHandler(ChannelServiceGrpcService.Receive, call -> call.handler(request ->
       ReceiveCall.start(channels, call, request.getChannelId(), request.getTimeoutMs())));
     server.callHandler(ChannelServiceGrpcService.Stream, call -> {
       keepalive.watch(call.connection());
-      StreamSession session = new StreamSession(vertx, channels, options, call, sessions::remove);
+      StreamSession session = new StreamSession(vertx, channels, options, limits, call, sessions::remove);
       sessions.add(session);
       session.start();
     });

@@ -10,7 +10,6 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.server.GrpcServerRequest;
 
-import com.google.protobuf.UnsafeByteOperations;
 
 /**
  * One TryReceive or Receive call. A receive must never lose a message (S-FIX-CANCEL): when the
@@ -67,7 +66,7 @@ final class ReceiveCall {
         }
         respond(ReceiveResponse.newBuilder()
           .setStatus(ReceiveStatus.RECEIVE_STATUS_MESSAGE)
-          .setPayload(UnsafeByteOperations.unsafeWrap(payload.getBytes()))
+          .setPayload(Protos.bytes(payload))
           .build(), payload);
       } else {
         respond(ReceiveResponse.newBuilder()

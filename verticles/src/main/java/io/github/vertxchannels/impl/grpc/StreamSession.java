@@ -1,7 +1,6 @@
 package io.github.vertxchannels.impl.grpc;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnsafeByteOperations;
 import io.github.vertxchannels.ChannelException;
 import io.github.vertxchannels.OwnerLostException;
 import io.github.vertxchannels.grpc.ChannelServerOptions;
@@ -55,6 +54,7 @@ final class StreamSession implements ChannelSubscriber.Listener {
   private final Context context;
   private final EventBusChannels channels;
   private final ChannelServerOptions options;
+  private final ConnectionLimits limits;
   private final GrpcServerRequest<ClientFrame, ServerFrame> call;
   private final GrpcServerResponse<ClientFrame, ServerFrame> response;
   private final Consumer<StreamSession> onEnd;
@@ -73,8 +73,9 @@ final class StreamSession implements ChannelSubscriber.Listener {
   /** Completes when the SendResults of every earlier Send frame have been written. */
   private Future<Void> sendChain = Future.succeededFuture();
 
-  StreamSession(Vertx vertx, EventBusChannels channels, ChannelServerOptions options,
+  StreamSession(Vertx vertx, EventBusChannels channels, ChannelServerOptions options, ConnectionLimits limits,
                 GrpcServerRequest<ClientFrame, ServerFrame> call, Consumer<StreamSession> onEnd) {
+    this.limits = limits;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
     this.channels = channels;
@@ -183,6 +184,24 @@ final class StreamSession implements ChannelSubscriber.Listener {
   }
 
   private void onSend(Send send) {
+    long bytes = 0;
+    for (ByteString payload : send.getPayloadsList()) {
+      bytes += payload.size();
+    }
+    String refused = limits.reserveSends(call.connection(), bytes);
+    if (refused != null) {
+      // Over the connection's budget: refuse the whole frame (nothing enqueued), in frame order.
+      SendResults.Builder frame = SendResults.newBuilder().setFirstSeq(send.getFirstSeq()).setDetail(refused);
+      for (int i = 0; i < send.getPayloadsCount(); i++) {
+        frame.addResults(SendResult.SEND_RESULT_LIMIT);
+      }
+      sendChain = sendChain.transform(v -> {
+        enqueue(ServerFrame.newBuilder().setSendResults(frame).build());
+        return Future.succeededFuture();
+      });
+      return;
+    }
+    long reserved = bytes;
     // Issue every send now, in order (the owner serves them in arrival order); answer each frame
     // after the frames before it.
     List<Future<SendResult>> results = new ArrayList<>(send.getPayloadsCount());
@@ -199,6 +218,7 @@ final class StreamSession implements ChannelSubscriber.Listener {
       }
       results.add(sent.map(Protos::sendResult).recover(err -> perSendFailure(err, detail)));
     }
+    Future.join(results).onComplete(ar -> limits.sendsAnswered(call.connection(), reserved));
     Future<Void> previous = sendChain;
     sendChain = previous.transform(v -> Future.join(results)).transform(ar -> {
       if (ar.failed()) {
@@ -317,7 +337,7 @@ final class StreamSession implements ChannelSubscriber.Listener {
       if (count > 0 && (count >= options.getBatchMaxMessages() || bytes + p.length() > options.getBatchMaxBytes())) {
         break;
       }
-      frame.addPayloads(UnsafeByteOperations.unsafeWrap(p.getBytes()));
+      frame.addPayloads(Protos.bytes(p));
       bytes += p.length();
       count++;
       headOffset++;

@@ -2,6 +2,7 @@ package io.github.vertxchannels.impl.grpc;
 
 import io.github.vertxchannels.ChannelKind;
 import io.github.vertxchannels.InvalidArgumentException;
+import io.github.vertxchannels.LimitExceededException;
 import io.github.vertxchannels.impl.EventBusChannels;
 import io.github.vertxchannels.grpc.v1.AttachRequest;
 import io.github.vertxchannels.grpc.v1.AttachResponse;
@@ -20,12 +21,9 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.ServiceMethod;
 import io.vertx.core.http.HttpConnection;
-import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 
-import java.util.Map;
-import java.util.WeakHashMap;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -37,30 +35,21 @@ import java.util.function.Supplier;
 final class UnaryCalls {
 
   private final EventBusChannels channels;
-  private final int maxChannelsPerConnection;
-  /** Channels created per client connection (weak: a closed connection's count goes with it). */
-  private final Map<HttpConnection, Integer> created = new WeakHashMap<>();
+  private final ConnectionLimits limits;
 
-  UnaryCalls(EventBusChannels channels, int maxChannelsPerConnection) {
+  UnaryCalls(EventBusChannels channels, ConnectionLimits limits) {
     this.channels = channels;
-    this.maxChannelsPerConnection = maxChannelsPerConnection;
+    this.limits = limits;
   }
 
   void bind(GrpcServer server) {
-    server.callHandler(ChannelServiceGrpcService.Create, call -> call.handler(request -> {
-      if (maxChannelsPerConnection > 0) {
-        int n = created.merge(call.connection(), 1, Integer::sum);
-        if (n > maxChannelsPerConnection) {
-          created.merge(call.connection(), -1, Integer::sum);
-          GrpcErrors.fail(call.response(), GrpcStatus.RESOURCE_EXHAUSTED, "this connection already created "
-            + maxChannelsPerConnection + " channels, the limit (max_channels_per_connection)");
-          return;
-        }
-      }
-      respond(call, () -> create(request));
-    }));
+    server.callHandler(ChannelServiceGrpcService.Create, call -> call.handler(request -> respond(call, () -> {
+      limits.channelCreated(call.connection());
+      return create(request);
+    })));
+    server.callHandler(ChannelServiceGrpcService.Send, call -> call.handler(request ->
+      respond(call, () -> send(call.connection(), request))));
     unary(server, ChannelServiceGrpcService.Attach, this::attach);
-    unary(server, ChannelServiceGrpcService.Send, this::send);
     unary(server, ChannelServiceGrpcService.Close, this::close);
     unary(server, ChannelServiceGrpcService.Info, this::info);
     unary(server, ChannelServiceGrpcService.SendToAddress, this::sendToAddress);
@@ -80,13 +69,19 @@ final class UnaryCalls {
       .map(info -> AttachResponse.newBuilder().setInfo(Protos.info(info)).build());
   }
 
-  private Future<SendResponse> send(SendRequest request) {
+  private Future<SendResponse> send(HttpConnection connection, SendRequest request) {
+    int size = request.getPayload().size();
+    String refused = limits.reserveSends(connection, size);
+    if (refused != null) {
+      return Future.failedFuture(new LimitExceededException(refused));
+    }
     Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
     return (request.getWait()
       ? channels.send(request.getChannelId(), payload, request.getTimeoutMs())
       : channels.send(request.getChannelId(), payload))
       .map(result -> SendResponse.newBuilder().setResult(Protos.sendResult(result)).build())
-      .recover(SendTimeouts::asResult);
+      .recover(SendTimeouts::asResult)
+      .andThen(ar -> limits.sendsAnswered(connection, size));
   }
 
   private Future<CloseResponse> close(CloseRequest request) {
