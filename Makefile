@@ -38,7 +38,7 @@ run: build
 	java $(JAVA_OPTS) -jar $(JAR) $(ARGS)
 
 ## test: every test suite (Java, Python, conformance) and a quick run of the benchmark harness
-test: deps test-java check-stubs test-python conformance bench-quick
+test: deps test-java check-stubs test-python conformance bench-quick soak-short
 
 test-java:
 	./mvnw -B install
@@ -88,3 +88,17 @@ bench: deps $(BENCH_JAR)
 ## bench-quick: the same harness with tiny sizes (seconds); ends "bench-quick: N passed, 0 failed", asserts no speed
 bench-quick: deps $(BENCH_JAR)
 	$(PY) bench/bench.py --quick
+
+# --------------------------------------------------------------------------------------- soak
+.PHONY: soak soak-short
+
+## soak: load and soak test (issue 8), about 3 minutes: 240 channels, Java + Python sync + asyncio
+## producers and consumers in 6 processes for 120 s; checks exactly-once, FIFO, no leak (channels,
+## streams, heap back to baseline); writes conformance-tests/soak/results/latest.md, latest.json
+soak: deps build
+	$(PY) conformance-tests/soak/soak.py
+
+## soak-short: the same with 48 channels for 30 s (about a minute; in make test), report in
+## conformance-tests/target/soak-short/
+soak-short: deps build
+	$(PY) conformance-tests/soak/soak.py --short
