@@ -639,11 +639,10 @@ def main() -> int:
     ap.add_argument("--channels", type=int, help="number of channels")
     ap.add_argument("--max-messages", type=int, help="per producer (the count bound)")
     ap.add_argument("--per-kind", type=int, default=2, help="worker processes per client kind (>= 2)")
-    # Well above the close-and-drain time (about 2 s on a loaded 2-CPU machine): the server
-    # forgets a closed channel at the first closed_retention_ms tick after its close at which it
-    # is drained and unused, however recently it was last used, so a consumer still draining
-    # near that tick would get NOT_FOUND between two receives instead of closed.
-    ap.add_argument("--retention-ms", type=int, default=5000, help="server closed_retention_ms")
+    # Shorter than the close-and-drain phase on purpose: the server counts the retention from a
+    # channel's last use, so consumers still draining (pausing at most 150 ms) must never see
+    # NOT_FOUND between two receives; longer than any such pause.
+    ap.add_argument("--retention-ms", type=int, default=2000, help="server closed_retention_ms")
     ap.add_argument("--heap-mib", type=int, default=512, help="server -Xmx")
     ap.add_argument("--heap-tolerance-mib", type=float, default=4.0,
                     help="live heap after the run may exceed the baseline by this much")

@@ -29,6 +29,8 @@ class ClosedRetentionTest {
     assertTrue(await(drained.tryReceive()).isClosed(), "closed and drained: still answers closed");
     long deadline = System.currentTimeMillis() + 15_000;
     while (true) {
+      // Every look counts as a use: look less often than the retention time.
+      Thread.sleep(1500);
       try {
         await(drained.info());
       } catch (UnknownChannelException forgotten) {
@@ -37,10 +39,25 @@ class ClosedRetentionTest {
       if (System.currentTimeMillis() > deadline) {
         throw new AssertionError("a closed, drained channel should be forgotten after its retention time");
       }
-      Thread.sleep(50);
     }
     awaitFailure(UnknownChannelException.class, drained.tryReceive());
     // A closed channel that still holds messages is kept beyond the retention time (S-CLOSE-2).
     assertTrue(await(undrained.receive(0)).isMessage(), "its message is still there");
+  }
+
+  @Test
+  void a_consumer_draining_a_closed_channel_slowly_gets_closed_at_the_end_never_not_found__S_CLOSE_4(Vertx vertx) throws Exception {
+    await(vertx.deployVerticle(new ChannelVerticle(),
+      new DeploymentOptions().setConfig(new JsonObject().put("closed_retention_ms", 3000))));
+    ByteChannel ch = await(Channels.create(vertx).newByteChannel());
+    await(ch.send(Buffer.buffer("one")));
+    await(ch.send(Buffer.buffer("two")));
+    await(ch.close());
+    Thread.sleep(1000);
+    assertTrue(await(ch.receive(0)).isMessage());
+    Thread.sleep(1000);
+    assertTrue(await(ch.receive(0)).isMessage()); // drained now, 2 s after the close
+    Thread.sleep(1500); // 3.5 s after the close, but only 1.5 s after the last use
+    assertTrue(await(ch.receive(0)).isClosed(), "the end of the channel, not NOT_FOUND");
   }
 }

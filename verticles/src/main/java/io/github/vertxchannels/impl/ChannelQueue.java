@@ -36,6 +36,8 @@ final class ChannelQueue {
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   private long size;
   private boolean closed;
+  /** When an operation last looked this channel up (System.nanoTime). */
+  private long lastUsedNanos = System.nanoTime();
 
   /** Receivers able to take a message, in the order they started waiting (S-FIX-WAITERS). */
   private final ArrayDeque<Receiver> receivers = new ArrayDeque<>();
@@ -57,6 +59,15 @@ final class ChannelQueue {
 
   ChannelKind kind() {
     return kind;
+  }
+
+  /** Marks the channel as used now (see {@link ChannelRegistry#retireWhenDrained}). */
+  void touch() {
+    lastUsedNanos = System.nanoTime();
+  }
+
+  long lastUsedNanos() {
+    return lastUsedNanos;
   }
 
   boolean isClosedAndEmpty() {

@@ -54,23 +54,38 @@ final class ChannelRegistry {
   /**
    * Forgets a channel once it has been closed, drained and left alone for the retention time, so
    * that closed channels do not accumulate; until then it answers {@code closed}, after that
-   * NOT_FOUND. Called after every close.
+   * NOT_FOUND. "Left alone" counts from its last use: a consumer still draining it, slowly, keeps
+   * getting messages and then {@code closed}, never NOT_FOUND in between. Called after every close.
    */
   void retireWhenDrained(ChannelQueue channel) {
     if (closedRetentionMs < 0) {
       return; // keep forever
     }
-    scheduler.setTimer(Math.max(1, closedRetentionMs), () -> {
-      if (channel.isClosedAndEmpty() && channel.isIdle()) {
+    retireAfter(channel, Math.max(1, closedRetentionMs));
+  }
+
+  private void retireAfter(ChannelQueue channel, long delayMs) {
+    scheduler.setTimer(delayMs, () -> {
+      if (!channels.containsKey(channel.id())) {
+        return;
+      }
+      long unusedMs = (System.nanoTime() - channel.lastUsedNanos()) / 1_000_000;
+      if (channel.isClosedAndEmpty() && channel.isIdle() && unusedMs >= closedRetentionMs) {
         channels.remove(channel.id());
-      } else if (channels.containsKey(channel.id())) {
-        retireWhenDrained(channel); // still in use: look again later
+      } else {
+        // Still in use, or used recently: look again when it could have been alone long enough.
+        retireAfter(channel, Math.max(1, closedRetentionMs - Math.max(0, unusedMs)));
       }
     });
   }
 
+  /** @return the channel with this id (and counts this lookup as a use of it), or null */
   ChannelQueue get(String id) {
-    return id == null ? null : channels.get(id);
+    ChannelQueue channel = id == null ? null : channels.get(id);
+    if (channel != null) {
+      channel.touch();
+    }
+    return channel;
   }
 
   void bindSubscription(String subscriptionId, ChannelQueue channel) {

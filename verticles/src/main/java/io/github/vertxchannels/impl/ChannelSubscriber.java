@@ -149,8 +149,11 @@ public final class ChannelSubscriber {
     }
     ended = true;
     watching.cancel();
-    channels.post(channelId, ChannelAddresses.ACTION_UNSUBSCRIBE, null,
-      new DeliveryOptions().addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId));
-    return consumer.unregister();
+    // Unregister only once the owner has ended the subscription: pushes it sent before that still
+    // find a consumer (which ignores them; the owner gives them back) instead of being discarded
+    // with a warning by the event bus.
+    return channels.request(channelId, ChannelAddresses.ACTION_UNSUBSCRIBE, null,
+        new DeliveryOptions().addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId))
+      .transform(ar -> consumer.unregister());
   }
 }

@@ -19,7 +19,7 @@ import io.github.vertxchannels.grpc.v1.ServerFrame;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
+import io.github.vertxchannels.testing.RawStream;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -152,116 +152,8 @@ abstract class FaultsTestBase {
       .setInitialCreditMessages(credit).setInitialCreditBytes(creditBytes)).build();
   }
 
-  /** A raw Stream call: frames out, and every frame in collected into a queue. */
-  protected final class RawStream {
-    final LinkedBlockingQueue<Object> frames = new LinkedBlockingQueue<>();
-    final StreamObserver<ClientFrame> out;
-    private Status ended;
-
-    RawStream() {
-      this(transport);
-    }
-
-    RawStream(ManagedChannel transport) {
-      out = ChannelServiceGrpc.newStub(transport).stream(new StreamObserver<>() {
-        @Override
-        public void onNext(ServerFrame value) {
-          frames.add(value);
-        }
-
-        @Override
-        public void onError(Throwable t) {
-          frames.add(Status.fromThrowable(t));
-        }
-
-        @Override
-        public void onCompleted() {
-          frames.add(Status.OK);
-        }
-      });
-    }
-
-    RawStream open(String channelId, int credit, long creditBytes) {
-      send(openFrame(channelId, credit, creditBytes));
-      ServerFrame opened = nextFrame();
-      assertEquals(ServerFrame.FrameCase.OPENED, opened.getFrameCase(), "first answer is opened");
-      return this;
-    }
-
-    synchronized void send(ClientFrame frame) {
-      out.onNext(frame);
-    }
-
-    /** The next frame; fails the test when the call ended instead. */
-    ServerFrame nextFrame() {
-      Object f = next(10_000);
-      assertNotNull(f, "a frame within 10 s");
-      if (f instanceof Status s) {
-        ended = s;
-        throw new AssertionError("the call ended: " + s);
-      }
-      return (ServerFrame) f;
-    }
-
-    /** The next frame of this case, skipping deliveries; fails when the call ended. */
-    ServerFrame nextFrame(ServerFrame.FrameCase wanted) {
-      for (int i = 0; i < 10_000; i++) {
-        ServerFrame f = nextFrame();
-        if (f.getFrameCase() == wanted) {
-          return f;
-        }
-        assertEquals(ServerFrame.FrameCase.DELIVERIES, f.getFrameCase(), "only deliveries before " + wanted);
-      }
-      throw new AssertionError("no " + wanted);
-    }
-
-    /** The final status of the call (frames before it are skipped). */
-    Status status() {
-      if (ended != null) {
-        return ended;
-      }
-      while (true) {
-        Object f = next(15_000);
-        assertNotNull(f, "the call ends within 15 s");
-        if (f instanceof Status s) {
-          ended = s;
-          return s;
-        }
-      }
-    }
-
-    /** Payloads delivered until {@code count} arrived (bounded wait). */
-    List<ByteString> take(int count) {
-      List<ByteString> got = new ArrayList<>();
-      while (got.size() < count) {
-        ServerFrame f = nextFrame();
-        assertEquals(ServerFrame.FrameCase.DELIVERIES, f.getFrameCase(), "a deliveries frame: " + f);
-        got.addAll(f.getDeliveries().getPayloadsList());
-      }
-      assertEquals(count, got.size(), "no more than asked");
-      return got;
-    }
-
-    /** Nothing arrives within {@code ms}. */
-    void assertQuiet(long ms) {
-      Object f = next(ms);
-      assertTrue(f == null, "nothing more should arrive, got " + f);
-    }
-
-    Object next(long timeoutMs) {
-      try {
-        return frames.poll(timeoutMs, TimeUnit.MILLISECONDS);
-      } catch (InterruptedException e) {
-        throw new AssertionError(e);
-      }
-    }
-
-    void cancel() {
-      try {
-        out.onError(Status.CANCELLED.withDescription("test gives up").asRuntimeException());
-      } catch (RuntimeException ignored) {
-        // already over
-      }
-    }
+  /** @return a raw Stream call on this test's transport */
+  protected RawStream rawStream() {
+    return new RawStream(transport);
   }
 }

@@ -1,5 +1,6 @@
 package io.github.vertxchannels.faults;
 
+import io.github.vertxchannels.testing.RawStream;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.grpc.v1.Ack;
 import io.github.vertxchannels.grpc.v1.ChannelKind;
@@ -133,7 +134,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void an_ack_for_a_sequence_number_never_pushed_is_FAILED_PRECONDITION_and_what_was_pushed_returns__S_EXT_REDELIVER() {
     Scene scene = new Scene();
-    RawStream misuser = new RawStream().open(scene.id, 2, MANY);
+    RawStream misuser = rawStream().open(scene.id, 2, MANY);
     assertEquals(2, misuser.take(2).size());
     misuser.send(ack(3));
     Status s = misuser.status();
@@ -146,7 +147,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   void an_ack_beyond_2_pow_63_is_FAILED_PRECONDITION_too_not_silently_ignored() {
     // up_to_seq is a uint64: 2^64-1 (a Java long of -1) was never pushed either.
     Scene scene = new Scene();
-    RawStream misuser = new RawStream().open(scene.id, 2, MANY);
+    RawStream misuser = rawStream().open(scene.id, 2, MANY);
     assertEquals(2, misuser.take(2).size());
     misuser.send(ack(-1L)); // 2^64 - 1 on the wire
     misuser.send(release()); // if the ack were ignored, this would be answered with `released`
@@ -163,7 +164,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void a_repeated_or_zero_ack_is_harmless() {
     Scene scene = new Scene();
-    RawStream consumer = new RawStream().open(scene.id, 2, MANY);
+    RawStream consumer = rawStream().open(scene.id, 2, MANY);
     assertEquals(2, consumer.take(2).size());
     consumer.send(ack(0));
     consumer.send(ack(1));
@@ -171,7 +172,7 @@ class GrpcMisuseTest extends FaultsTestBase {
     consumer.send(release());
     ServerFrame released = consumer.nextFrame(ServerFrame.FrameCase.RELEASED);
     assertEquals(1, released.getReleased().getReturned(), "message 2 was not acknowledged: it goes back");
-    consumer.out.onCompleted();
+    consumer.halfClose();
     assertEquals(Status.Code.OK, consumer.status().getCode());
     // message 1 was acknowledged: gone for good
     awaitHolds(scene.id, scene.size - scene.messages.get(0).length, 4, "after acks 0, 1, 1");
@@ -182,7 +183,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void credit_grants_that_sum_past_2_pow_64_saturate_instead_of_wrapping__S_EXT_CREDIT() {
     Scene scene = new Scene();
-    RawStream consumer = new RawStream().open(scene.id, 0, 0);
+    RawStream consumer = rawStream().open(scene.id, 0, 0);
     // Bytes: 4 x 2^62 + 1 > 2^64. Messages: 3 x (2^31 - 1) > 2^32 (each grant below 2^31).
     for (int i = 0; i < 4; i++) {
       consumer.send(credit(0, 1L << 62));
@@ -202,7 +203,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   void a_credit_grant_of_2_pow_64_minus_1_bytes_is_a_grant_not_ignored__S_EXT_CREDIT() {
     // Credit.bytes is a uint64; 2^64-1 ("everything") must saturate, not be dropped.
     Scene scene = new Scene();
-    RawStream consumer = new RawStream().open(scene.id, 0, 0);
+    RawStream consumer = rawStream().open(scene.id, 0, 0);
     consumer.send(credit(5, -1L)); // 2^64 - 1 bytes on the wire
     Object f = consumer.next(2_000);
     assertTrue(f instanceof ServerFrame sf && sf.getFrameCase() == ServerFrame.FrameCase.DELIVERIES,
@@ -216,7 +217,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   void a_credit_grant_of_2_pow_31_messages_or_more_is_a_grant_not_ignored__S_EXT_CREDIT() {
     // Credit.messages is a uint32; 2^32-1 must be a (saturating) grant.
     Scene scene = new Scene();
-    RawStream consumer = new RawStream().open(scene.id, 0, 0);
+    RawStream consumer = rawStream().open(scene.id, 0, 0);
     consumer.send(credit(0xFFFF_FFFFL, MANY));
     Object f = consumer.next(2_000);
     assertTrue(f instanceof ServerFrame sf && sf.getFrameCase() == ServerFrame.FrameCase.DELIVERIES,
@@ -233,7 +234,7 @@ class GrpcMisuseTest extends FaultsTestBase {
     Scene scene = new Scene();
     List<String> refused = new ArrayList<>();
     for (long[] c : new long[][] {{0xFFFF_FFFFL, MANY}, {0x8000_0000L, MANY}, {5, -1L}, {5, 1L << 63}}) {
-      RawStream consumer = new RawStream();
+      RawStream consumer = rawStream();
       consumer.send(openFrame(scene.id, (int) c[0], c[1]));
       Object f = consumer.next(10_000);
       String grant = "initial credit " + Long.toUnsignedString(c[0]) + " messages / " + Long.toUnsignedString(c[1]) + " bytes";
@@ -260,7 +261,7 @@ class GrpcMisuseTest extends FaultsTestBase {
       release(),
       sendFrame(1, List.of("sneaky".getBytes())));
     for (ClientFrame frame : early) {
-      RawStream misuser = new RawStream();
+      RawStream misuser = rawStream();
       misuser.send(frame);
       misuser.send(openFrame(scene.id, 10, MANY)); // too late
       Status s = misuser.status();
@@ -273,7 +274,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void a_second_open_is_FAILED_PRECONDITION_and_the_first_sessions_messages_return() {
     Scene scene = new Scene();
-    RawStream misuser = new RawStream().open(scene.id, 3, MANY);
+    RawStream misuser = rawStream().open(scene.id, 3, MANY);
     assertEquals(3, misuser.take(3).size());
     misuser.send(openFrame(scene.id, 3, MANY));
     Status s = misuser.status();
@@ -285,10 +286,10 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void an_empty_client_frame_is_refused_before_and_after_open() {
     Scene scene = new Scene();
-    RawStream before = new RawStream();
+    RawStream before = rawStream();
     before.send(ClientFrame.getDefaultInstance());
     assertRefused(before.status(), "an empty ClientFrame as the first frame");
-    RawStream after = new RawStream().open(scene.id, 2, MANY);
+    RawStream after = rawStream().open(scene.id, 2, MANY);
     assertEquals(2, after.take(2).size());
     after.send(ClientFrame.getDefaultInstance());
     assertRefused(after.status(), "an empty ClientFrame after open");
@@ -298,10 +299,10 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void opening_an_unknown_channel_is_NOT_FOUND_and_the_wrong_kind_FAILED_PRECONDITION() {
     Scene scene = new Scene();
-    RawStream unknown = new RawStream();
+    RawStream unknown = rawStream();
     unknown.send(openFrame(scene.id + "x", 1, MANY));
     assertEquals(Status.Code.NOT_FOUND, unknown.status().getCode());
-    RawStream wrongKind = new RawStream();
+    RawStream wrongKind = rawStream();
     wrongKind.send(ClientFrame.newBuilder().setOpen(OpenStream.newBuilder().setChannelId(scene.id)
       .setExpectedKind(ChannelKind.CHANNEL_KIND_TERM).setInitialCreditMessages(5).setInitialCreditBytes(MANY)).build());
     Status s = wrongKind.status();
@@ -400,7 +401,7 @@ class GrpcMisuseTest extends FaultsTestBase {
     Scene scene = new Scene(0);
     String full = create(ChannelKind.CHANNEL_KIND_BYTES, 10);
     assertEquals(SendResult.SEND_RESULT_OK, send(full, new byte[10]));
-    RawStream producer = new RawStream().open(full, 0, 0);
+    RawStream producer = rawStream().open(full, 0, 0);
     producer.send(ClientFrame.newBuilder().setSend(Send.newBuilder().setFirstSeq(1)
       .addPayloads(ByteString.copyFrom(new byte[4])).setWait(true).setTimeoutMs(Long.MAX_VALUE)).build());
     Object early = producer.next(500);
@@ -427,7 +428,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void a_payload_above_the_message_limit_is_TOO_LARGE_on_a_stream_and_the_stream_goes_on() {
     Scene scene = new Scene();
-    RawStream producer = new RawStream().open(scene.id, 0, 0);
+    RawStream producer = rawStream().open(scene.id, 0, 0);
     producer.send(sendFrame(7, List.of(new byte[MAX_MESSAGE + 1], new byte[MAX_MESSAGE + 1])));
     SendResults r = producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults();
     assertEquals(7, r.getFirstSeq());
@@ -451,7 +452,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void a_stream_frame_above_the_transport_limit_ends_that_stream_only_and_its_messages_return() {
     Scene scene = new Scene();
-    RawStream misuser = new RawStream().open(scene.id, 2, MANY);
+    RawStream misuser = rawStream().open(scene.id, 2, MANY);
     assertEquals(2, misuser.take(2).size());
     misuser.send(sendFrame(1, List.of(new byte[GRPC_LIMIT + 1])));
     Status s = misuser.status();
@@ -464,7 +465,7 @@ class GrpcMisuseTest extends FaultsTestBase {
   @Test
   void a_stream_send_on_a_closed_channel_is_CLOSED_enqueues_nothing_and_the_stream_goes_on__S_SEND_1() {
     Scene scene = new Scene();
-    RawStream producer = new RawStream().open(scene.id, 0, 0);
+    RawStream producer = rawStream().open(scene.id, 0, 0);
     stub.close(CloseRequest.newBuilder().setChannelId(scene.id).build());
     producer.send(sendFrame(1, List.of("a".getBytes(), "b".getBytes())));
     producer.send(ClientFrame.newBuilder().setSend(Send.newBuilder().setFirstSeq(3)

@@ -1,5 +1,6 @@
 package io.github.vertxchannels.faults;
 
+import io.github.vertxchannels.testing.RawStream;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.etf.Etf;
 import io.github.vertxchannels.etf.EtfException;
@@ -84,7 +85,7 @@ class ServerTermFuzzTest extends FaultsTestBase {
       assertEquals(enqueued.size(), info.getMessages());
     }
     // the same over a stream, 50 payloads per Send frame
-    RawStream producer = new RawStream().open(id, 0, 0);
+    RawStream producer = rawStream().open(id, 0, 0);
     List<byte[]> streamed = inputs(r, STREAMED);
     for (int from = 0; from < streamed.size(); from += 50) {
       List<byte[]> frame = streamed.subList(from, Math.min(streamed.size(), from + 50));

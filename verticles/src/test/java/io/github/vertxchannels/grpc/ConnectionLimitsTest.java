@@ -1,5 +1,6 @@
 package io.github.vertxchannels.grpc;
 
+import io.github.vertxchannels.testing.RawStream;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.grpc.v1.ChannelKind;

@@ -1,5 +1,6 @@
 package io.github.vertxchannels.grpc;
 
+import io.github.vertxchannels.testing.RawStream;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.etf.Etf;
 import io.github.vertxchannels.etf.Term;
@@ -121,7 +122,7 @@ class GrpcServiceTest extends GrpcTestBase {
       RawStream s = new RawStream(transport).open(id, 1, MANY);
       assertArrayEquals(big, payloads(s.nextFrame()).get(0).toByteArray());
       s.send(ClientFrame.newBuilder().setAck(Ack.newBuilder().setUpToSeq(1)).build());
-      s.out.onCompleted();
+      s.halfClose();
       assertEquals(Status.Code.OK, s.status().getCode());
       assertEquals(0, messages(id), "acknowledged: gone for good");
     }
@@ -286,7 +287,7 @@ class GrpcServiceTest extends GrpcTestBase {
     do {
       answer = s.nextFrame();
     } while (answer.getFrameCase() != ServerFrame.FrameCase.SEND_RESULTS);
-    s.out.onError(new RuntimeException("client gives up")); // cancels the call
+    s.cancel(); // the client gives up: cancels the call
     awaitMessages(id, 9);
     for (int i = 2; i < 10; i++) {
       assertEquals(i, stub.receive(ReceiveRequest.newBuilder().setChannelId(id).setTimeoutMs(1000).build()).getPayload().byteAt(0),
