@@ -23,6 +23,8 @@ Cells (the Java runner BenchClient takes the same ones):
   only the iteration over the full, closed channel is timed (the consuming side alone);
 * ``{"op": "ceiling", "chunk": 1024, "count": 65536, "reps": 3, "warmup": 1}``: the bare gRPC
   byte stream (one gRPC message per chunk) from the same server process;
+* ``{"op": "grpcio_ceiling", "chunk": 1024, "count": 20000, "reps": 3, "warmup": 1}`` (sync
+  only): the ceiling cross-check, the same stream from a grpcio server process (raw bytes);
 * ``{"op": "latency", "samples": 1000, "warmup": 100, "interval_ms": 2, "chunk": 64}``:
   send-to-receive time on an idle byte channel (CLOCK_MONOTONIC on both sides);
 * ``{"op": "slow", "chunk": 65536, "count": 16384, "max_size": 4194304, "pace_mb_s": 100}``:
@@ -52,6 +54,8 @@ import grpc  # noqa: E402
 import vertx_channels  # noqa: E402
 import vertx_channels.aio  # noqa: E402
 from vertx_channels import terms  # noqa: E402
+
+from grpcio_ceiling import GrpcioCeiling  # noqa: E402  (bench/, next to this file)
 
 pb = None  # bench_pb2, imported in main() from the generated stubs
 pb_grpc = None
@@ -188,6 +192,15 @@ class SyncRunner(Runner):
             check_count(n, cell)
             return {"messages": n, "bytes": nbytes, "seconds": seconds}
         return repeat(cell, one)
+
+    def grpcio_ceiling(self, cell: Dict[str, Any]) -> Dict[str, Any]:
+        """The ceiling cross-check: the same chunks from a grpcio server process (raw bytes, no
+        protobuf) to this grpcio client (see grpcio_ceiling.py)."""
+        source = GrpcioCeiling()
+        try:
+            return repeat(cell, lambda: source.measure(cell["chunk"], cell["count"]))
+        finally:
+            source.close()
 
     def latency(self, cell: Dict[str, Any]) -> Dict[str, Any]:
         warmup = cell.get("warmup", 100)

@@ -116,7 +116,7 @@ def targets(cells: Dict[str, Any], rat: Dict[str, Any], latency: Dict[str, Any],
     local = cells.get(key("java-local", "bytes", 65536))
     add("java-local-64k", "ByteChannel to the local event-bus consumer at 64 KiB",
         local["mb_s"]["median"] / 1000 if local and "mb_s" in local else None, ">=", 2.0, "GB/s")
-    add("memory-rss", "server peak RSS while a slow consumer reads 1 GiB through max_size 4 MiB",
+    add("memory-rss", "server peak RSS (as `make run` starts it) while a slow consumer reads 1 GiB through max_size 4 MiB",
         memory["rss_peak_mib"] if memory and "rss_peak_mib" in memory else None, "<=", 512, "MiB")
     return out
 
@@ -238,6 +238,31 @@ def small_table(summary: Dict[str, Any]) -> str:
             + markdown_table(header, rows))
 
 
+def ceiling_check_table(summary: Dict[str, Any]) -> str:
+    """The ceiling next to the same bare stream from a grpcio server (Python sync client)."""
+    cells = summary["cells"]
+    rows = []
+    for chunk in (64, 1024, 65536):
+        vx, gr = cells.get(key("py-sync", "ceiling", chunk)), cells.get(key("py-sync", "grpcio_ceiling", chunk))
+        if not vx and not gr:
+            continue
+
+        def fig(c: Optional[Dict[str, Any]]) -> List[str]:
+            if not c or "msg_s" not in c:
+                return ["—", "—", "—"]
+            return [_fmt_rate(c["msg_s"]["median"]), _fmt_rate(c["mb_s"]["median"]),
+                    f"{c.get('client_cpu_us_per_msg', float('nan')):.0f}"]
+        rows.append([f"{chunk:,} B"] + fig(vx) + fig(gr))
+    if not rows:
+        return ""
+    return ("Ceiling cross-check (Python sync client): the ceiling (a Vert.x gRPC server stream, "
+            "protobuf messages) next to the barest stream grpcio can make, from a grpcio server "
+            "process with raw bytes and no protobuf (`bench/grpcio_ceiling.py`). Both are bound by "
+            "the client's cost per gRPC message:\n\n"
+            + markdown_table(["chunk", "Vert.x ceiling msg/s", "MB/s", "client CPU µs/msg",
+                              "grpcio server msg/s", "MB/s", "client CPU µs/msg"], rows))
+
+
 def drain_table(summary: Dict[str, Any]) -> str:
     """The consuming side alone against streaming: how much of the streaming figure the producer
     and the concurrency with it cost."""
@@ -294,7 +319,9 @@ def memory_text(summary: Dict[str, Any]) -> str:
     rows = []
     first = None
     for name, m in variants.items():
-        opts = " ".join(m.get("jvm_args") or []) or "none (JVM defaults, as `java -jar`)"
+        opts = " ".join(m.get("jvm_args") or []) or "none"
+        opts = (f"`make run`: {opts}" if name == "make run"
+                else "none (JVM defaults, a bare `java -jar`)" if not m.get("jvm_args") else opts)
         if "rss_peak_mib" not in m:
             rows.append([opts, "—", "—", "—", "—", "—", m.get("error", "no figure")])
             continue
@@ -437,7 +464,8 @@ def markdown(summary: Dict[str, Any]) -> str:
             f"MB/s is its message rate times the chunk size. CPU µs/msg: CPU time of the client "
             f"process and of the whole server process per message, which share 2 cores.\n")
     sections = [head, throughput_tables(summary), per_client_tables(summary), small_table(summary),
-                drain_table(summary), latency_table(summary), codec_table(summary), memory_text(summary)]
+                ceiling_check_table(summary), drain_table(summary), latency_table(summary), codec_table(summary), memory_text(summary)]
+    sections = [x for x in sections if x]
     if summary.get("cluster"):
         sections.append(cluster_table(summary))
     sections.append(targets_table(summary))
