@@ -38,18 +38,40 @@ EOF = object()
 
 
 class ThreadStream:
-    """A Stream call on a sync grpc channel."""
+    """A Stream call on a sync grpc channel.
+
+    With ``deliver``, a reader thread hands every server frame to it (for consumers that wait
+    on something else too, such as an asyncio loop). Without, the consumer's own thread reads
+    with :meth:`read`: one thread hand-off less per frame, which is what a blocking iteration's
+    latency is made of."""
 
     def __init__(self, stub: Any, first_frame: "pb.ClientFrame",
-                 deliver: Callable[[Any], None], name: str) -> None:
+                 deliver: Optional[Callable[[Any], None]], name: str) -> None:
         self._requests: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
         self._deliver = deliver
         self._cancelled = False
+        self._over = False  # the server's frames ended (direct reading)
         self._on_flushed: Optional[Callable[[], None]] = None
         self._flush_lock = threading.Lock()
         self._call = stub.Stream(self._request_iter(first_frame))
-        self._reader = threading.Thread(target=self._read, name=name, daemon=True)
-        self._reader.start()
+        self._reader: Optional[threading.Thread] = None
+        if deliver is not None:
+            self._reader = threading.Thread(target=self._read, name=name, daemon=True)
+            self._reader.start()
+
+    def read(self) -> Any:
+        """Direct reading: the next server frame, else EOF or the failure (as a value)."""
+        try:
+            return next(self._call)
+        except StopIteration:
+            item: Any = EOF
+        except grpc.RpcError as e:
+            item = EOF if self._cancelled else e
+        except BaseException as e:  # noqa: BLE001 - handed to the consumer
+            item = e
+        self._over = True
+        self._fire_flushed()  # the call is over: nothing more will be written
+        return item
 
     def _request_iter(self, first: "pb.ClientFrame") -> Iterator["pb.ClientFrame"]:
         yield first
@@ -92,7 +114,7 @@ class ThreadStream:
         for frame in frames:
             self._requests.put(frame)
         self._requests.put(None)
-        if not self._reader.is_alive():
+        if (not self._reader.is_alive()) if self._reader is not None else self._over:
             self._fire_flushed()
 
     def cancel(self) -> None:
@@ -216,8 +238,7 @@ def _async_inbox(threaded: bool) -> "tuple[asyncio.Queue[Any], Callable[[Any], N
 def iterate_blocking(window: ConsumerWindow, stream_factory: Callable[..., ThreadStream],
                      is_client_closed: Callable[[], bool]) -> Iterator[Any]:
     """The sync consumer loop: yields decoded messages until the channel is closed and drained."""
-    inbox: "queue.SimpleQueue[Any]" = queue.SimpleQueue()
-    stream = stream_factory(window.open_frame(), inbox.put)
+    stream = stream_factory(window.open_frame(), None)  # read in this thread: stream.read()
     ended = False  # the call is over (the server's frames ended)
     try:
         decode = window.kind.decode
@@ -228,7 +249,7 @@ def iterate_blocking(window: ConsumerWindow, stream_factory: Callable[..., Threa
                     return
                 for frame in window.control_frames(idle=True):
                     stream.send(frame)
-                item = inbox.get()
+                item = stream.read()
                 if not isinstance(item, pb.ServerFrame):
                     ended = True
                     raise _stream_failure(window, item, is_client_closed())
@@ -251,13 +272,16 @@ def iterate_blocking(window: ConsumerWindow, stream_factory: Callable[..., Threa
     finally:
         if not ended:
             stream.end(window.final_frames())
+            # Wait for the server to end the call (the rest is then back in place), bounded: a
+            # server that does not answer within RELEASE_WAIT_S gets the call cancelled.
+            timer = threading.Timer(RELEASE_WAIT_S, stream.cancel)
+            timer.daemon = True
+            timer.start()
             try:
-                while True:  # wait for the server to end the call: the rest is back in place
-                    item = inbox.get(timeout=RELEASE_WAIT_S)
-                    if not isinstance(item, pb.ServerFrame):
-                        break
-            except queue.Empty:
-                stream.cancel()
+                while isinstance(stream.read(), pb.ServerFrame):
+                    pass
+            finally:
+                timer.cancel()
 
 
 async def iterate_async(window: ConsumerWindow, stream_factory: Callable[..., Any],
