@@ -28,7 +28,7 @@ $(JAR): pom.xml $(shell find proto verticles -name pom.xml -o -path '*/src/main/
 
 ## JVM options of `make run` (JAVA_OPTS="..." to change). A bounded heap: the JVM's default maximum
 ## is a quarter of RAM, and G1 uses all that room for garbage before collecting it (a 1 GiB stream
-## through a 4 MiB channel peaks at ~1 GiB RSS with the defaults, ~360 MiB with these; see README
+## through a 4 MiB channel peaks at ~1.5 GiB RSS with the defaults, ~360 MiB with these; see README
 ## "Memory"). The heap must hold every channel's queued messages: raise -Xmx for more.
 ## 4 MiB regions: 1 MiB Deliveries frames stay ordinary allocations, not humongous ones.
 JAVA_OPTS ?= -Xmx256m -XX:G1HeapRegionSize=4m
