@@ -4,8 +4,9 @@ cancellation-safe waiting receive of asyncio code.
 A stream session is a :class:`~vertx_channels._base.ConsumerWindow` (credit and acks, no I/O)
 driven by a loop, over one of two transports:
 
-* ``ThreadStream`` (grpcio's sync API: grpcio's request thread pulls frames from a queue, a
-  reader thread hands the server's frames to a callback) and ``AioStream`` (grpc.aio: the
+* ``ThreadStream`` (grpcio's sync API: grpcio's request thread pulls frames from a queue; the
+  blocking iteration reads the server's frames in its own thread, the asyncio paths over a sync
+  client get them from a reader thread through a callback) and ``AioStream`` (grpc.aio: the
   request side is an async generator, the form of the call that never awaits ``call.write()``,
   and a reader task hands the server's frames to a callback);
 * ``iterate_blocking`` / ``iterate_async``: generators that hand payloads to the application one

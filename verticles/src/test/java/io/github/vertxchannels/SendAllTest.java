@@ -164,4 +164,21 @@ class SendAllTest extends ChannelTestBase {
     assertEquals(SendResult.OK, await(small), "admitted as soon as the big one gave up, without another event");
     assertEquals(40, await(ch.info()).size());
   }
+
+  @ParameterizedTest
+  @EnumSource(ChannelKind.class)
+  void waiting_receivers_taking_the_first_payloads_make_room_for_the_rest_of_the_batch__S_EXT_SENDWAIT(ChannelKind kind) {
+    Channel ch = newChannel(kind, 20); // room for two payloads of 10 bytes
+    List<Future<ReceiveResult>> receivers = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      receivers.add(ch.receive(-1));
+    }
+    List<Buffer> batch = payloads(kind, 6, 10, 0);
+    // Two go in, the receivers take them at once, which makes room for the next two, and so on:
+    // the batch completes with no other event.
+    assertEquals(new SendAllResult(6, 6, false, false), await(ch.sendAll(batch, -1)));
+    for (int i = 0; i < 6; i++) {
+      assertEquals(batch.get(i), await(receivers.get(i)).payload(), "receiver " + i + " in order");
+    }
+  }
 }

@@ -145,10 +145,10 @@ final class ChannelQueue {
       dispatch();
       return Future.succeededFuture(pending.result(false, false));
     }
-    if (pending.next > 0) {
-      dispatch(); // a prefix went in: receivers may take it now
-    }
     if (timeoutMs == 0) {
+      if (pending.next > 0) {
+        dispatch(); // a prefix went in: waiting receivers may take it now
+      }
       return Future.succeededFuture(pending.result(false, true));
     }
     pending.promise = Promise.promise();
@@ -161,6 +161,11 @@ final class ChannelQueue {
           dispatch();
         }
       });
+    }
+    if (pending.next > 0) {
+      // A prefix went in: waiting receivers may take it, which makes room for more of the batch
+      // (now the head waiting sender, so dispatch admits it too).
+      dispatch();
     }
     return pending.promise.future();
   }
