@@ -36,8 +36,9 @@ final class ChannelQueue {
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   private long size;
   private boolean closed;
-  /** When an operation last looked this channel up (System.nanoTime). */
-  private long lastUsedNanos = System.nanoTime();
+  /** Whether an operation looked this channel up since the retention timer last checked. */
+  private boolean usedSinceCheck;
+  private boolean retentionStarted;
 
   /** Receivers able to take a message, in the order they started waiting (S-FIX-WAITERS). */
   private final ArrayDeque<Receiver> receivers = new ArrayDeque<>();
@@ -61,13 +62,29 @@ final class ChannelQueue {
     return kind;
   }
 
-  /** Marks the channel as used now (see {@link ChannelRegistry#retireWhenDrained}). */
+  /**
+   * Marks the channel as used (see {@link ChannelRegistry#retireWhenDrained}). A flag, not a
+   * clock reading: this runs on every operation, and the retention timer only needs to know
+   * whether the channel was used during its last period.
+   */
   void touch() {
-    lastUsedNanos = System.nanoTime();
+    usedSinceCheck = true;
   }
 
-  long lastUsedNanos() {
-    return lastUsedNanos;
+  /** @return true the first time only: the retention timer of a closed channel starts once */
+  boolean startRetention() {
+    if (retentionStarted) {
+      return false;
+    }
+    retentionStarted = true;
+    return true;
+  }
+
+  /** @return whether the channel was used since the last call (and clears the mark) */
+  boolean takeUsedMark() {
+    boolean used = usedSinceCheck;
+    usedSinceCheck = false;
+    return used;
   }
 
   boolean isClosedAndEmpty() {

@@ -52,31 +52,33 @@ final class ChannelRegistry {
   }
 
   /**
-   * Forgets a channel once it has been closed, drained and left alone for the retention time, so
-   * that closed channels do not accumulate; until then it answers {@code closed}, after that
-   * NOT_FOUND. "Left alone" counts from its last use: a consumer still draining it, slowly, keeps
-   * getting messages and then {@code closed}, never NOT_FOUND in between. Called after every close.
+   * Forgets a channel once it has been closed, drained and left alone for a whole retention
+   * period, so that closed channels do not accumulate; until then it answers {@code closed},
+   * after that NOT_FOUND. "Left alone" means no operation on it during the period: a consumer
+   * still draining it, slowly, keeps getting messages and then {@code closed}, never NOT_FOUND in
+   * between; the id is forgotten between one and two periods after the last use. Called after
+   * every close; the timer starts once.
    */
   void retireWhenDrained(ChannelQueue channel) {
-    if (closedRetentionMs < 0) {
-      return; // keep forever
+    if (closedRetentionMs < 0 || !channel.startRetention()) {
+      return; // kept forever, or already counting
     }
-    retireAfter(channel, Math.max(1, closedRetentionMs));
+    channel.takeUsedMark(); // the close itself starts the first period
+    scheduler.setTimer(Math.max(1, closedRetentionMs), () -> checkRetired(channel));
   }
 
-  private void retireAfter(ChannelQueue channel, long delayMs) {
-    scheduler.setTimer(delayMs, () -> {
-      if (!channels.containsKey(channel.id())) {
-        return;
-      }
-      long unusedMs = (System.nanoTime() - channel.lastUsedNanos()) / 1_000_000;
-      if (channel.isClosedAndEmpty() && channel.isIdle() && unusedMs >= closedRetentionMs) {
-        channels.remove(channel.id());
-      } else {
-        // Still in use, or used recently: look again when it could have been alone long enough.
-        retireAfter(channel, Math.max(1, closedRetentionMs - Math.max(0, unusedMs)));
-      }
-    });
+  /** Runs every retention period after the close: forgets the channel after a period without use. */
+  private void checkRetired(ChannelQueue channel) {
+    if (!channels.containsKey(channel.id())) {
+      return;
+    }
+    boolean used = channel.takeUsedMark();
+    if (!used && channel.isClosedAndEmpty() && channel.isIdle()) {
+      channels.remove(channel.id());
+    } else {
+      // Still in use, or used during this period: look again a full period later.
+      scheduler.setTimer(Math.max(1, closedRetentionMs), () -> checkRetired(channel));
+    }
   }
 
   /** @return the channel with this id (and counts this lookup as a use of it), or null */
