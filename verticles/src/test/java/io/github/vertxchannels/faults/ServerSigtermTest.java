@@ -3,9 +3,7 @@ package io.github.vertxchannels.faults;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.grpc.v1.ChannelKind;
 import io.github.vertxchannels.grpc.v1.ChannelServiceGrpc;
-import io.github.vertxchannels.grpc.v1.ClientFrame;
 import io.github.vertxchannels.grpc.v1.CreateRequest;
-import io.github.vertxchannels.grpc.v1.OpenStream;
 import io.github.vertxchannels.grpc.v1.ReceiveRequest;
 import io.github.vertxchannels.grpc.v1.ReceiveResponse;
 import io.github.vertxchannels.grpc.v1.SendRequest;
@@ -13,10 +11,10 @@ import io.github.vertxchannels.grpc.v1.SendResponse;
 import io.github.vertxchannels.grpc.v1.SendResult;
 import io.github.vertxchannels.grpc.v1.ServerFrame;
 import io.github.vertxchannels.impl.ChannelsLauncher;
+import io.github.vertxchannels.testing.RawStream;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -29,13 +27,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The server as a separate JVM stopped with SIGTERM: open calls are told, with UNAVAILABLE, that
@@ -105,59 +100,16 @@ class ServerSigtermTest {
     assertTrue(server.exitValue() == 0 || server.exitValue() == 143, "a clean stop, got " + server.exitValue());
   }
 
-  /** A Stream call collecting every frame and its end. */
-  private final class Frames implements StreamObserver<ServerFrame> {
-    final LinkedBlockingQueue<Object> in = new LinkedBlockingQueue<>();
-    final StreamObserver<ClientFrame> out = ChannelServiceGrpc.newStub(transport).stream(this);
-
-    @Override
-    public void onNext(ServerFrame value) {
-      in.add(value);
-    }
-
-    @Override
-    public void onError(Throwable t) {
-      in.add(Status.fromThrowable(t));
-    }
-
-    @Override
-    public void onCompleted() {
-      in.add(Status.OK);
-    }
-
-    Object next() throws InterruptedException {
-      Object f = in.poll(30, TimeUnit.SECONDS);
-      assertNotNull(f, "a frame or the end within 30 s: the call must not hang");
-      return f;
-    }
-
-    /** Frames until the end; returns them with the final status last. */
-    List<Object> rest() throws InterruptedException {
-      List<Object> all = new ArrayList<>();
-      for (int i = 0; i < 10_000; i++) {
-        Object f = next();
-        all.add(f);
-        if (f instanceof Status) {
-          return all;
-        }
-      }
-      return fail("the call does not end");
-    }
-  }
-
   @Test
   void a_raw_stream_holding_unacknowledged_messages_ends_with_UNAVAILABLE_on_sigterm() throws Exception {
     String id = create(0);
     for (int i = 0; i < 10; i++) {
       stub.send(SendRequest.newBuilder().setChannelId(id).setPayload(ByteString.copyFrom(new byte[] {(byte) i})).build());
     }
-    Frames s = new Frames();
-    s.out.onNext(ClientFrame.newBuilder().setOpen(OpenStream.newBuilder().setChannelId(id)
-      .setInitialCreditMessages(3).setInitialCreditBytes(1 << 20)).build());
-    assertEquals(ServerFrame.FrameCase.OPENED, ((ServerFrame) s.next()).getFrameCase());
+    RawStream s = new RawStream(transport).open(id, 3, 1 << 20);
     int got = 0;
     while (got < 3) {
-      got += ((ServerFrame) s.next()).getDeliveries().getPayloadsCount();
+      got += s.nextFrame().getDeliveries().getPayloadsCount();
     }
     sigterm();
     List<Object> rest = s.rest();
@@ -180,10 +132,7 @@ class ServerSigtermTest {
     CompletableFuture<Object> send = CompletableFuture.supplyAsync(() -> outcome(() ->
       waiting.withDeadlineAfter(60, TimeUnit.SECONDS).send(SendRequest.newBuilder().setChannelId(full)
         .setPayload(ByteString.copyFrom(new byte[2])).setWait(true).setTimeoutMs(-1).build())));
-    Frames stream = new Frames();
-    stream.out.onNext(ClientFrame.newBuilder().setOpen(OpenStream.newBuilder().setChannelId(empty)
-      .setInitialCreditMessages(10).setInitialCreditBytes(1 << 20)).build());
-    assertEquals(ServerFrame.FrameCase.OPENED, ((ServerFrame) stream.next()).getFrameCase());
+    RawStream stream = new RawStream(transport).open(empty, 10, 1 << 20);
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(15);
     while (stub.info(io.github.vertxchannels.grpc.v1.InfoRequest.newBuilder().setChannelId(full).build()).getInfo().getWaitingSenders() < 1
       || stub.info(io.github.vertxchannels.grpc.v1.InfoRequest.newBuilder().setChannelId(empty).build()).getInfo().getWaitingReceivers() < 2) {

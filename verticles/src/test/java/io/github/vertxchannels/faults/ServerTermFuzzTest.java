@@ -1,6 +1,5 @@
 package io.github.vertxchannels.faults;
 
-import io.github.vertxchannels.testing.RawStream;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.etf.Etf;
 import io.github.vertxchannels.etf.EtfException;
@@ -9,6 +8,7 @@ import io.github.vertxchannels.grpc.v1.ChannelKind;
 import io.github.vertxchannels.grpc.v1.SendResult;
 import io.github.vertxchannels.grpc.v1.SendResults;
 import io.github.vertxchannels.grpc.v1.ServerFrame;
+import io.github.vertxchannels.testing.RawStream;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,5 @@
 package io.github.vertxchannels.grpc;
 
-import io.github.vertxchannels.testing.RawStream;
 import com.google.common.util.concurrent.ListenableFuture;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.grpc.v1.ChannelKind;
@@ -15,6 +14,7 @@ import io.github.vertxchannels.grpc.v1.SendResult;
 import io.github.vertxchannels.grpc.v1.SendResults;
 import io.github.vertxchannels.grpc.v1.ServerFrame;
 import io.github.vertxchannels.grpc.v1.TryReceiveRequest;
+import io.github.vertxchannels.testing.RawStream;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

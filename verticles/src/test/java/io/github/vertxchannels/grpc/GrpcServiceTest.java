@@ -1,6 +1,5 @@
 package io.github.vertxchannels.grpc;
 
-import io.github.vertxchannels.testing.RawStream;
 import com.google.protobuf.ByteString;
 import io.github.vertxchannels.etf.Etf;
 import io.github.vertxchannels.etf.Term;
@@ -21,6 +20,7 @@ import io.github.vertxchannels.grpc.v1.SendRequest;
 import io.github.vertxchannels.grpc.v1.SendResult;
 import io.github.vertxchannels.grpc.v1.ServerFrame;
 import io.github.vertxchannels.grpc.v1.TryReceiveRequest;
+import io.github.vertxchannels.testing.RawStream;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;

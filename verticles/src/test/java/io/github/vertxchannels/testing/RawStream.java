@@ -122,6 +122,21 @@ public final class RawStream {
     }
   }
 
+  /** Every frame until the end of the call, the final {@link Status} last (bounded waits). */
+  public List<Object> rest() {
+    List<Object> all = new ArrayList<>();
+    for (int i = 0; i < 100_000; i++) {
+      Object f = next(30_000);
+      assertNotNull(f, "a frame or the end within 30 s: the call must not hang");
+      all.add(f);
+      if (f instanceof Status s) {
+        ended = s;
+        return all;
+      }
+    }
+    throw new AssertionError("the call does not end");
+  }
+
   /** Ends the client's side of the call (half-close); the server may still answer. */
   public void halfClose() {
     out.onCompleted();
