@@ -47,12 +47,13 @@ class ChannelClosed(_message.Message):
     def __init__(self) -> None: ...
 
 class ChannelInfo(_message.Message):
-    __slots__ = ["closed", "id", "kind", "max_size", "messages", "size", "waiting_receivers", "waiting_senders"]
+    __slots__ = ["closed", "id", "kind", "max_size", "messages", "reserved_bytes", "size", "waiting_receivers", "waiting_senders"]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     MAX_SIZE_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_BYTES_FIELD_NUMBER: _ClassVar[int]
     SIZE_FIELD_NUMBER: _ClassVar[int]
     WAITING_RECEIVERS_FIELD_NUMBER: _ClassVar[int]
     WAITING_SENDERS_FIELD_NUMBER: _ClassVar[int]
@@ -61,24 +62,27 @@ class ChannelInfo(_message.Message):
     kind: ChannelKind
     max_size: int
     messages: int
+    reserved_bytes: int
     size: int
     waiting_receivers: int
     waiting_senders: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ChannelKind, str]] = ..., size: _Optional[int] = ..., max_size: _Optional[int] = ..., closed: bool = ..., messages: _Optional[int] = ..., waiting_receivers: _Optional[int] = ..., waiting_senders: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ChannelKind, str]] = ..., size: _Optional[int] = ..., max_size: _Optional[int] = ..., closed: bool = ..., messages: _Optional[int] = ..., waiting_receivers: _Optional[int] = ..., waiting_senders: _Optional[int] = ..., reserved_bytes: _Optional[int] = ...) -> None: ...
 
 class ClientFrame(_message.Message):
-    __slots__ = ["ack", "credit", "open", "release", "send"]
+    __slots__ = ["ack", "credit", "open", "release", "reserve", "send"]
     ACK_FIELD_NUMBER: _ClassVar[int]
     CREDIT_FIELD_NUMBER: _ClassVar[int]
     OPEN_FIELD_NUMBER: _ClassVar[int]
     RELEASE_FIELD_NUMBER: _ClassVar[int]
+    RESERVE_FIELD_NUMBER: _ClassVar[int]
     SEND_FIELD_NUMBER: _ClassVar[int]
     ack: Ack
     credit: Credit
     open: OpenStream
     release: Release
+    reserve: Reserve
     send: Send
-    def __init__(self, open: _Optional[_Union[OpenStream, _Mapping]] = ..., credit: _Optional[_Union[Credit, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., send: _Optional[_Union[Send, _Mapping]] = ...) -> None: ...
+    def __init__(self, open: _Optional[_Union[OpenStream, _Mapping]] = ..., credit: _Optional[_Union[Credit, _Mapping]] = ..., ack: _Optional[_Union[Ack, _Mapping]] = ..., release: _Optional[_Union[Release, _Mapping]] = ..., send: _Optional[_Union[Send, _Mapping]] = ..., reserve: _Optional[_Union[Reserve, _Mapping]] = ...) -> None: ...
 
 class CloseRequest(_message.Message):
     __slots__ = ["channel_id"]
@@ -133,16 +137,20 @@ class InfoResponse(_message.Message):
     def __init__(self, info: _Optional[_Union[ChannelInfo, _Mapping]] = ...) -> None: ...
 
 class OpenStream(_message.Message):
-    __slots__ = ["channel_id", "expected_kind", "initial_credit_bytes", "initial_credit_messages"]
+    __slots__ = ["channel_id", "expected_kind", "initial_credit_bytes", "initial_credit_messages", "reserve_bytes", "reserve_messages"]
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_KIND_FIELD_NUMBER: _ClassVar[int]
     INITIAL_CREDIT_BYTES_FIELD_NUMBER: _ClassVar[int]
     INITIAL_CREDIT_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    RESERVE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    RESERVE_MESSAGES_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     expected_kind: ChannelKind
     initial_credit_bytes: int
     initial_credit_messages: int
-    def __init__(self, channel_id: _Optional[str] = ..., expected_kind: _Optional[_Union[ChannelKind, str]] = ..., initial_credit_messages: _Optional[int] = ..., initial_credit_bytes: _Optional[int] = ...) -> None: ...
+    reserve_bytes: int
+    reserve_messages: int
+    def __init__(self, channel_id: _Optional[str] = ..., expected_kind: _Optional[_Union[ChannelKind, str]] = ..., initial_credit_messages: _Optional[int] = ..., initial_credit_bytes: _Optional[int] = ..., reserve_bytes: _Optional[int] = ..., reserve_messages: _Optional[int] = ...) -> None: ...
 
 class Opened(_message.Message):
     __slots__ = ["info", "max_message_bytes"]
@@ -180,17 +188,37 @@ class Released(_message.Message):
     up_to_seq: int
     def __init__(self, up_to_seq: _Optional[int] = ..., returned: _Optional[int] = ...) -> None: ...
 
+class Reserve(_message.Message):
+    __slots__ = ["bytes", "messages"]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    bytes: int
+    messages: int
+    def __init__(self, bytes: _Optional[int] = ..., messages: _Optional[int] = ...) -> None: ...
+
 class Send(_message.Message):
-    __slots__ = ["first_seq", "payloads", "timeout_ms", "wait"]
+    __slots__ = ["first_seq", "payloads", "reserved", "timeout_ms", "wait"]
     FIRST_SEQ_FIELD_NUMBER: _ClassVar[int]
     PAYLOADS_FIELD_NUMBER: _ClassVar[int]
+    RESERVED_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_MS_FIELD_NUMBER: _ClassVar[int]
     WAIT_FIELD_NUMBER: _ClassVar[int]
     first_seq: int
     payloads: _containers.RepeatedScalarFieldContainer[bytes]
+    reserved: bool
     timeout_ms: int
     wait: bool
-    def __init__(self, first_seq: _Optional[int] = ..., payloads: _Optional[_Iterable[bytes]] = ..., wait: bool = ..., timeout_ms: _Optional[int] = ...) -> None: ...
+    def __init__(self, first_seq: _Optional[int] = ..., payloads: _Optional[_Iterable[bytes]] = ..., wait: bool = ..., timeout_ms: _Optional[int] = ..., reserved: bool = ...) -> None: ...
+
+class SendCredit(_message.Message):
+    __slots__ = ["bytes", "messages", "reset"]
+    BYTES_FIELD_NUMBER: _ClassVar[int]
+    MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    RESET_FIELD_NUMBER: _ClassVar[int]
+    bytes: int
+    messages: int
+    reset: bool
+    def __init__(self, bytes: _Optional[int] = ..., messages: _Optional[int] = ..., reset: bool = ...) -> None: ...
 
 class SendRequest(_message.Message):
     __slots__ = ["channel_id", "payload", "timeout_ms", "wait"]
@@ -235,18 +263,20 @@ class SendToAddressResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ServerFrame(_message.Message):
-    __slots__ = ["closed", "deliveries", "opened", "released", "send_results"]
+    __slots__ = ["closed", "deliveries", "opened", "released", "send_credit", "send_results"]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     RELEASED_FIELD_NUMBER: _ClassVar[int]
+    SEND_CREDIT_FIELD_NUMBER: _ClassVar[int]
     SEND_RESULTS_FIELD_NUMBER: _ClassVar[int]
     closed: ChannelClosed
     deliveries: Deliveries
     opened: Opened
     released: Released
+    send_credit: SendCredit
     send_results: SendResults
-    def __init__(self, opened: _Optional[_Union[Opened, _Mapping]] = ..., deliveries: _Optional[_Union[Deliveries, _Mapping]] = ..., send_results: _Optional[_Union[SendResults, _Mapping]] = ..., released: _Optional[_Union[Released, _Mapping]] = ..., closed: _Optional[_Union[ChannelClosed, _Mapping]] = ...) -> None: ...
+    def __init__(self, opened: _Optional[_Union[Opened, _Mapping]] = ..., deliveries: _Optional[_Union[Deliveries, _Mapping]] = ..., send_results: _Optional[_Union[SendResults, _Mapping]] = ..., released: _Optional[_Union[Released, _Mapping]] = ..., closed: _Optional[_Union[ChannelClosed, _Mapping]] = ..., send_credit: _Optional[_Union[SendCredit, _Mapping]] = ...) -> None: ...
 
 class TryReceiveRequest(_message.Message):
     __slots__ = ["channel_id"]
