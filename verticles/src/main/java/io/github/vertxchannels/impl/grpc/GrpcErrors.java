@@ -18,7 +18,22 @@ final class GrpcErrors {
     if (failure instanceof IllegalArgumentException) {
       return GrpcStatus.INVALID_ARGUMENT;
     }
+    if (failure instanceof OutOfMemoryError) {
+      return GrpcStatus.RESOURCE_EXHAUSTED;
+    }
     return GrpcStatus.INTERNAL;
+  }
+
+  /** The status message of a failure: its own for ours, one that names the cause for the others. */
+  static String message(Throwable failure) {
+    if (failure instanceof OutOfMemoryError) {
+      return "the server ran out of memory serving this call (" + failure.getMessage()
+        + "): retry later or with smaller messages";
+    }
+    if (failure instanceof ChannelException || failure instanceof IllegalArgumentException) {
+      return failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    }
+    return "internal server error: " + failure;
   }
 
   /** Trailer naming our error (e.g. {@code owner_lost}) where a status code alone is ambiguous. */
@@ -32,7 +47,7 @@ final class GrpcErrors {
         return;
       }
     }
-    fail(response, status(failure), failure.getMessage() == null ? failure.toString() : failure.getMessage());
+    fail(response, status(failure), message(failure));
   }
 
   static void fail(GrpcServerResponse<?, ?> response, GrpcStatus status, String message) {

@@ -106,16 +106,27 @@ final class UnaryCalls {
     server.callHandler(method, call -> call.handler(request -> respond(call, () -> logic.apply(request))));
   }
 
+  /**
+   * Runs a call's logic and answers it. Any {@link Throwable} (an {@link OutOfMemoryError} while
+   * copying a large payload, a bug) becomes a status with a message: a call is always answered,
+   * never left hanging until the client's deadline.
+   */
   private static <Req, Resp> void respond(GrpcServerRequest<Req, Resp> call, Supplier<Future<Resp>> logic) {
     Future<Resp> result;
     try {
       result = logic.get();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       result = Future.failedFuture(e);
     }
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        call.response().end(ar.result());
+        try {
+          call.response().end(ar.result());
+        } catch (IllegalStateException ended) {
+          // the call ended first (client cancelled): nobody to tell
+        } catch (Throwable e) {
+          GrpcErrors.fail(call.response(), e);
+        }
       } else {
         GrpcErrors.fail(call.response(), ar.cause());
       }
