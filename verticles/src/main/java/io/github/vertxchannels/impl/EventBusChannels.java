@@ -210,9 +210,11 @@ public final class EventBusChannels implements Channels {
    * for a reserved or empty address or a malformed term
    */
   public Future<Void> sendToAddress(String address, ChannelKind kind, Buffer payload) {
-    if (address == null || address.isEmpty() || address.startsWith(ChannelAddresses.PREFIX + ".")) {
+    if (address == null || address.isEmpty() || address.startsWith(ChannelAddresses.VERTX_INTERNAL_PREFIX)
+        || (address.startsWith(ChannelAddresses.PREFIX + ".") && !address.startsWith(ChannelAddresses.REPLY_PREFIX))) {
       return Future.failedFuture(new InvalidArgumentException("address '" + address
-        + "' is empty or reserved (addresses under '" + ChannelAddresses.PREFIX + ".' belong to vertx-channels)"));
+        + "' is empty or reserved (addresses under '" + ChannelAddresses.VERTX_INTERNAL_PREFIX + "' and '"
+        + ChannelAddresses.PREFIX + ".' but '" + ChannelAddresses.REPLY_PREFIX + "' are internal)"));
     }
     if (kind == ChannelKind.TERM) {
       try {

@@ -40,9 +40,9 @@ public final class ChannelGrpcService {
 
   /** Binds every rpc on the server. */
   public void bind(GrpcServer server) {
-    ConnectionLimits limits = new ConnectionLimits(options.getMaxChannelsPerConnection(),
-      options.getMaxPendingBytesPerConnection());
-    new UnaryCalls(channels, limits).bind(server);
+    // Channels are counted per client identity (ChannelBudget), not per connection: 0 here.
+    ConnectionLimits limits = new ConnectionLimits(0, options.getMaxPendingBytesPerConnection());
+    new UnaryCalls(channels, limits, options).bind(server);
     server.callHandler(ChannelServiceGrpcService.TryReceive, call -> call.handler(request ->
       ReceiveCall.start(channels, call, request.getChannelId(), null)));
     server.callHandler(ChannelServiceGrpcService.Receive, call -> call.handler(request ->
