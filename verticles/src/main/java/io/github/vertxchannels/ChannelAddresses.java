@@ -43,6 +43,8 @@ public final class ChannelAddresses {
   public static final String REPLY_PREFIX = PREFIX + ".reply.";
   /** Prefix of the Vert.x event bus's own addresses (request/reply): never reachable from gRPC. */
   public static final String VERTX_INTERNAL_PREFIX = "__vertx.";
+  /** The longest channel id accepted, in chars (ids handed out are far shorter); longer ones are INVALID_ARGUMENT. */
+  public static final int MAX_CHANNEL_ID_LENGTH = 256;
   /** The longest address SendToAddress accepts, in UTF-16 chars. */
   public static final int MAX_ADDRESS_LENGTH = 256;
 

@@ -261,6 +261,10 @@ public final class EventBusChannels implements Channels {
    * @return the reply; failures are {@link io.github.vertxchannels.ChannelException}s
    */
   public <T> Future<Message<T>> request(String channelId, String action, Object body, DeliveryOptions options) {
+    if (channelId != null && channelId.length() > ChannelAddresses.MAX_CHANNEL_ID_LENGTH) {
+      return Future.failedFuture(new InvalidArgumentException("channel id is " + channelId.length()
+        + " characters long; channel ids are at most " + ChannelAddresses.MAX_CHANNEL_ID_LENGTH));
+    }
     String ownerKey = ChannelAddresses.ownerKeyOf(channelId);
     if (ownerKey == null) {
       return Future.failedFuture(new UnknownChannelException("no channel with id '" + channelId + "'"));
@@ -294,7 +298,8 @@ public final class EventBusChannels implements Channels {
 
   /** Fire-and-forget message to the owner of {@code channelId}. */
   void post(String channelId, String action, Object body, DeliveryOptions options) {
-    String ownerKey = ChannelAddresses.ownerKeyOf(channelId);
+    String ownerKey = channelId == null || channelId.length() > ChannelAddresses.MAX_CHANNEL_ID_LENGTH
+      ? null : ChannelAddresses.ownerKeyOf(channelId);
     if (ownerKey != null) {
       options.addHeader(ChannelAddresses.ACTION, action).addHeader(ChannelAddresses.CHANNEL, channelId);
       eventBus.send(ChannelAddresses.ownerAddress(ownerKey), body, options);

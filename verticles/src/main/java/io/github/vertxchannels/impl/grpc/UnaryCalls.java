@@ -42,6 +42,7 @@ final class UnaryCalls {
   private final ChannelBudget budget;
   private final long maxChannelSize;
   private final List<String> allowedAddressPrefixes;
+  private final long maxRequestBytes;
 
   UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options) {
     this.channels = channels;
@@ -49,17 +50,20 @@ final class UnaryCalls {
     this.budget = new ChannelBudget(channels, options.getMaxChannelsPerConnection());
     this.maxChannelSize = options.getMaxChannelSize();
     this.allowedAddressPrefixes = List.copyOf(options.getSendToAddressPrefixes());
+    this.maxRequestBytes = (long) options.getMaxMessageSize() + ChannelServerOptions.FRAMING_HEADROOM;
   }
 
   void bind(GrpcServer server) {
-    server.callHandler(ChannelServiceGrpcService.Create, call -> call.handler(request ->
-      respond(call, () -> create(ChannelBudget.identity(call), request))));
-    server.callHandler(ChannelServiceGrpcService.Send, call -> call.handler(request ->
-      respond(call, () -> send(call.connection(), request))));
-    unary(server, ChannelServiceGrpcService.Attach, this::attach);
-    unary(server, ChannelServiceGrpcService.Close, this::close);
-    unary(server, ChannelServiceGrpcService.Info, this::info);
-    unary(server, ChannelServiceGrpcService.SendToAddress, this::sendToAddress);
+    server.callHandler(ChannelServiceGrpcService.Create, call -> Requests.onRequest(call,
+      ChannelServiceGrpcService.Create.decoder(), maxRequestBytes,
+      request -> respond(call, () -> create(ChannelBudget.identity(call), request))));
+    server.callHandler(ChannelServiceGrpcService.Send, call -> Requests.onRequest(call,
+      ChannelServiceGrpcService.Send.decoder(), maxRequestBytes,
+      request -> respond(call, () -> send(call.connection(), request))));
+    unary(server, ChannelServiceGrpcService.Attach, this::attach, maxRequestBytes);
+    unary(server, ChannelServiceGrpcService.Close, this::close, maxRequestBytes);
+    unary(server, ChannelServiceGrpcService.Info, this::info, maxRequestBytes);
+    unary(server, ChannelServiceGrpcService.SendToAddress, this::sendToAddress, maxRequestBytes);
   }
 
   private Future<CreateResponse> create(String identity, CreateRequest request) {
@@ -122,8 +126,10 @@ final class UnaryCalls {
   }
 
   /** Binds a unary method: decode, run, answer the value or the failure's status. */
-  static <Req, Resp> void unary(GrpcServer server, ServiceMethod<Req, Resp> method, Function<Req, Future<Resp>> logic) {
-    server.callHandler(method, call -> call.handler(request -> respond(call, () -> logic.apply(request))));
+  static <Req, Resp> void unary(GrpcServer server, ServiceMethod<Req, Resp> method, Function<Req, Future<Resp>> logic,
+                                long maxRequestBytes) {
+    server.callHandler(method, call -> Requests.onRequest(call, method.decoder(), maxRequestBytes,
+      request -> respond(call, () -> logic.apply(request))));
   }
 
   /**

@@ -38,7 +38,7 @@ class HandlerFailureTest {
 
   private ChannelServiceGrpc.ChannelServiceBlockingStub serve(Vertx vertx, Function<InfoRequest, Future<InfoResponse>> logic) {
     GrpcServer grpc = GrpcServer.server(vertx);
-    UnaryCalls.unary(grpc, ChannelServiceGrpcService.Info, logic);
+    UnaryCalls.unary(grpc, ChannelServiceGrpcService.Info, logic, 1 << 20);
     server = GrpcServerTestBase.await(vertx.createHttpServer().requestHandler(grpc).listen(0, "127.0.0.1"));
     transport = NettyChannelBuilder.forAddress("127.0.0.1", server.actualPort()).usePlaintext().build();
     // A deadline only so that a regression fails instead of hanging: the answer comes at once.
