@@ -24,6 +24,8 @@ sys.path.insert(0, _HERE)
 import etf_vectors  # noqa: E402
 from vertx_channels.terms import (  # noqa: E402
     Atom,
+    FrozenList,
+    FrozenMap,
     BitString,
     ETFDecodeError,
     Fun,
@@ -140,9 +142,10 @@ EXPECTED = {
         None: [],
     },
     "map_40": {i: i * i for i in range(1, 41)},
-    "map_list_key": REFUSED,
-    "map_map_key": REFUSED,
-    "map_tuple_list_key": REFUSED,
+    # issue 15.6: unhashable keys decode frozen (tests/test_frozen_keys.py)
+    "map_list_key": {FrozenList([1]): 2},
+    "map_map_key": {FrozenMap({}): 1},
+    "map_tuple_list_key": {(A("a"), FrozenList([A("b")])): 1},
     "map_keys_collide_atom_bin": REFUSED,
     "map_keys_collide_int_float": REFUSED,
     "map_keys_collide_nil_none": REFUSED,
@@ -652,11 +655,10 @@ def test_compressed_inconsistencies(vectors):
         binary_to_term(b"\x83" + bytes((104, 1)) + inner)
 
 
-def test_unhashable_map_key_message(vectors):
-    with pytest.raises(ETFDecodeError, match="map key of type list is not supported in Python"):
-        binary_to_term(vectors["map_list_key"]["v2"])
-    with pytest.raises(ETFDecodeError, match="map key of type map"):
-        binary_to_term(vectors["map_map_key"]["v2"])
+def test_unhashable_map_keys_decode_frozen(vectors):
+    # Issue 15.6: such keys decode to hashable frozen values (tests/test_frozen_keys.py).
+    assert binary_to_term(vectors["map_list_key"]["v2"]) == {FrozenList([1]): 2}
+    assert binary_to_term(vectors["map_map_key"]["v2"]) == {FrozenMap({}): 1}
     with pytest.raises(ETFDecodeError, match="equal in Python"):
         binary_to_term(vectors["map_keys_collide_atom_bin"]["v2"])
 

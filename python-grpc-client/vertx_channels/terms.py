@@ -22,6 +22,8 @@ proper list, charlist (STRING_EXT)              ``list`` (a charlist is a list o
 improper list ``[A, B | T]``                    :class:`ImproperList` ``([A, B], T)``
 tuple                                           ``tuple``
 map                                             ``dict``
+list / map / improper list used as a map key    :class:`FrozenList` / :class:`FrozenMap` /
+                                                :class:`FrozenImproperList` (hashable)
 pid, reference, port                            :class:`Pid`, :class:`Ref`, :class:`Port`
 fun (NEW_FUN_EXT, EXPORT_EXT)                   :class:`Fun`
 bitstring (BIT_BINARY_EXT, not byte-aligned)    :class:`BitString`
@@ -55,6 +57,8 @@ Python                                     Erlang
 ``tuple``                                  tuple
 ``dict``                                   map
 :class:`ImproperList`                      improper list
+:class:`FrozenMap`, :class:`FrozenList`    map, list (as ``dict``, ``list``)
+:class:`FrozenImproperList`                improper list
 opaque values                              their original bytes
 =========================================  ==========================================
 
@@ -85,13 +89,17 @@ Limits and strictness
   references (tag 82), LOCAL_EXT (tag 121), distribution headers, invalid
   UTF-8 in UTF-8 atoms, atoms longer than 255 characters, non-finite floats,
   bignum sign bytes other than 0 or 1 are all rejected.
-* Map keys: a map key whose Python value is unhashable (a list, a map, an
-  improper list, or a tuple containing one of those) cannot be represented in
-  a ``dict``; such a map raises ``ETFDecodeError`` ("map key of type list is
-  not supported in Python").  Likewise two distinct Erlang keys that become
-  equal Python keys (``1`` and ``1.0``, ``ok`` and ``<<"ok">>``, ``nil`` and
-  ``undefined``...) raise ``ETFDecodeError`` rather than silently losing an
-  entry.
+* Map keys: a map key whose Python value would be unhashable (a list, a map,
+  an improper list, or a tuple containing one of those) is decoded *frozen*:
+  a list key becomes a :class:`FrozenList`, a map key a :class:`FrozenMap`, an
+  improper list key a :class:`FrozenImproperList` (recursively, inside tuples
+  too).  They are immutable and hashable, equal to the ``list`` / ``dict`` /
+  :class:`ImproperList` with the same contents, and encode back to the same
+  term: ``#{#{a => 1} => x}`` decodes to ``{FrozenMap({Atom('a'): 1}): 'x'}``
+  and ``d[FrozenMap({Atom("a"): 1})]`` finds it.  Two distinct Erlang keys that
+  become equal Python keys (``1`` and ``1.0``, ``ok`` and ``<<"ok">>``, ``nil``
+  and ``undefined``...) raise ``ETFDecodeError`` rather than silently losing
+  an entry.
 * A BIT_BINARY_EXT whose last byte is complete (8 bits) or that is empty is a
   binary in Erlang and decodes like one (``str``/``bytes``).
 """
@@ -103,7 +111,8 @@ from collections import Counter
 import struct
 import zlib
 from itertools import chain
-from typing import Any, Iterator, List, Tuple, Union
+from collections.abc import Mapping, Sequence
+from typing import Any, Iterable, Iterator, List, Tuple, Union
 
 __all__ = [
     "binary_to_term",
@@ -115,6 +124,9 @@ __all__ = [
     "Port",
     "Fun",
     "BitString",
+    "FrozenMap",
+    "FrozenList",
+    "FrozenImproperList",
     "ETFDecodeError",
 ]
 
@@ -222,6 +234,123 @@ class ImproperList:
 
     def __repr__(self) -> str:
         return f"ImproperList({self.elements!r}, {self.tail!r})"
+
+
+class FrozenImproperList(ImproperList):
+    """An improper list that is hashable: how an improper list used as a map key
+    decodes.  Equal to the :class:`ImproperList` with the same contents."""
+
+    __slots__ = ()
+
+    def __init__(self, elements: List[Any], tail: Any) -> None:
+        super().__init__(list(elements), tail)
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ImproperList):
+            return NotImplemented
+        return list(self.elements) == list(other.elements) and self.tail == other.tail
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if hasattr(self, "tail"):
+            raise AttributeError("FrozenImproperList is immutable")
+        object.__setattr__(self, name, value)
+
+    def __hash__(self) -> int:
+        return hash(("improper list", tuple(self.elements), self.tail))
+
+    def __repr__(self) -> str:
+        return f"FrozenImproperList({self.elements!r}, {self.tail!r})"
+
+
+class FrozenList(Sequence):
+    """An immutable, hashable Erlang list: how a list used as a map key decodes
+    (``#{[1, 2] => x}`` gives ``{FrozenList([1, 2]): 'x'}``).
+
+    Equal to the ``list`` with the same elements (not to a ``tuple``: a tuple
+    is another Erlang term), and encoded as that list.
+    """
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Iterable[Any] = ()) -> None:
+        object.__setattr__(self, "_items", tuple(items))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FrozenList is immutable")
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, slice):
+            return FrozenList(self._items[index])
+        return self._items[index]
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FrozenList):
+            return self._items == other._items
+        if isinstance(other, list):
+            return list(self._items) == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(("list", self._items))
+
+    def __repr__(self) -> str:
+        return f"FrozenList({list(self._items)!r})"
+
+
+class FrozenMap(Mapping):
+    """An immutable, hashable Erlang map: how a map used as a map key decodes
+    (``#{#{a => 1} => x}`` gives ``{FrozenMap({Atom('a'): 1}): 'x'}``).
+
+    A read-only ``Mapping``, equal to the ``dict`` with the same items, and
+    encoded as that map.  Its values must be hashable (decoded keys are frozen
+    all the way down).
+    """
+
+    __slots__ = ("_d", "_hash")
+
+    def __init__(self, items: Any = ()) -> None:
+        d = dict(items)
+        object.__setattr__(self, "_d", d)
+        object.__setattr__(self, "_hash", None)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("FrozenMap is immutable")
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._d[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._d)
+
+    def __len__(self) -> int:
+        return len(self._d)
+
+    def __hash__(self) -> int:
+        h = self._hash
+        if h is None:
+            h = hash(("map", frozenset(self._d.items())))
+            object.__setattr__(self, "_hash", h)
+        return h
+
+    def __repr__(self) -> str:
+        return f"FrozenMap({self._d!r})"
+
+
+def _freeze(value: Any) -> Any:
+    """The hashable form of a decoded value used as a map key."""
+    t = type(value)
+    if t is list:
+        return FrozenList(_freeze(v) for v in value)
+    if t is dict:
+        return FrozenMap((k, _freeze(v)) for k, v in value.items())
+    if t is ImproperList:
+        return FrozenImproperList([_freeze(v) for v in value.elements], _freeze(value.tail))
+    if t is tuple:
+        return tuple(_freeze(v) for v in value)
+    return value
 
 
 class _Opaque:
@@ -741,7 +870,7 @@ def _decode(buf: bytes, pos: int, max_depth: int) -> Any:
 _MAX_KEYS_PER_HASH = 64
 
 
-def _make_map(items: list, offset: int) -> dict:
+def _make_map(items: list, offset: int, frozen: bool = False) -> dict:
     try:
         if len(items) > 2 * _MAX_KEYS_PER_HASH:
             crowd = max(Counter(map(hash, items[::2])).values())
@@ -752,32 +881,17 @@ def _make_map(items: list, offset: int) -> dict:
                 )
         d = dict(zip(items[::2], items[1::2]))
     except TypeError:
-        for key in items[::2]:
-            try:
-                hash(key)
-            except TypeError:
-                raise ETFDecodeError(
-                    f"map at offset {offset}: map key of type {_erl_type_name(key)} "
-                    f"is not supported in Python (unhashable)"
-                ) from None
-        raise  # pragma: no cover - unreachable
+        # A key that is a list, map or improper list (or holds one): decode it frozen.
+        if frozen:  # pragma: no cover - frozen keys are hashable
+            raise ETFDecodeError(f"map at offset {offset}: a map key is not hashable in Python") from None
+        items = list(items)
+        items[::2] = [_freeze(key) for key in items[::2]]
+        return _make_map(items, offset, True)
     if 2 * len(d) != len(items):
         raise ETFDecodeError(
             f"map at offset {offset}: duplicate keys, or distinct Erlang keys that are equal in Python"
         )
     return d
-
-
-def _erl_type_name(value: Any) -> str:
-    if isinstance(value, list):
-        return "list"
-    if isinstance(value, dict):
-        return "map"
-    if isinstance(value, ImproperList):
-        return "improper list"
-    if isinstance(value, tuple):
-        return "tuple containing a list or map"
-    return type(value).__name__
 
 
 def _make_fun(buf: bytes, items: list, offset: int, pos: int) -> Fun:
@@ -991,7 +1105,17 @@ def term_to_binary(value: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bytes:
                 _encode_binary(out, v)
             elif isinstance(v, _Opaque):
                 out += v._etf
-            elif t is ImproperList:
+            elif t is FrozenMap:
+                stack.append((it, trailer))
+                it = iter((v._d,))
+                trailer = b""
+                break
+            elif t is FrozenList:
+                stack.append((it, trailer))
+                it = iter((list(v._items),))
+                trailer = b""
+                break
+            elif t is ImproperList or t is FrozenImproperList:
                 out += _pack_tag_u32(108, len(v.elements))
                 if len(stack) >= max_depth:
                     raise ValueError(_depth_msg(max_depth))

@@ -271,7 +271,7 @@ class _Run:
             await self.iter(step).break_connection()
         elif op == "send_to_address":
             s = self.surface(step)
-            got = await s.send_to_address("conformance.reply", self.e.messages.resolve(step["msg"], self.kind))
+            got = await s.send_to_address("vertx-channels.reply.conformance", self.e.messages.resolve(step["msg"], self.kind))
             self.e.check(step.get("expect", "ok"), got, self.kind, s)
         elif op == "address_received":
             raise StepFailure("the Python engine has no event bus to check an address on")

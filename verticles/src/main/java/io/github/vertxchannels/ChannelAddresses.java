@@ -33,6 +33,71 @@ public final class ChannelAddresses {
   public static final String OWNER_PREFIX = PREFIX + ".owner.";
   /** Prefix of subscriber addresses: {@code vertx-channels.subscriber.<random>}. */
   public static final String SUBSCRIBER_PREFIX = PREFIX + ".subscriber.";
+  /**
+   * Prefix of reply addresses: the only addresses under {@link #PREFIX} that a gRPC client may
+   * target with SendToAddress (S-EXT-REPLY). A verticle that wants to hear from clients consumes
+   * an address under this prefix, preferably an unguessable one from {@link #newReplyAddress()}
+   * ({@link Channels#replyAddress()}), and hands it to its client. Other addresses are reachable
+   * from gRPC only when the server option {@code send_to_address_prefixes} lists their prefix.
+   */
+  public static final String REPLY_PREFIX = PREFIX + ".reply.";
+  /** Prefix of the Vert.x event bus's own addresses (request/reply): never reachable from gRPC. */
+  public static final String VERTX_INTERNAL_PREFIX = "__vertx.";
+  /** The longest channel id accepted, in chars (ids handed out are far shorter); longer ones are INVALID_ARGUMENT. */
+  public static final int MAX_CHANNEL_ID_LENGTH = 256;
+  /** The longest address SendToAddress accepts, in UTF-16 chars. */
+  public static final int MAX_ADDRESS_LENGTH = 256;
+
+  private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+
+  /**
+   * @return a fresh, unguessable reply address {@code vertx-channels.reply.<128 random bits>}:
+   * consume it and hand it to a client, which can then send to it (S-EXT-REPLY)
+   */
+  public static String newReplyAddress() {
+    byte[] b = new byte[16];
+    RANDOM.nextBytes(b);
+    return REPLY_PREFIX + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(b);
+  }
+
+  /**
+   * The rule of SendToAddress for gRPC clients (which are not trusted with the event bus): an
+   * address is allowed when it is under {@link #REPLY_PREFIX} or one of {@code allowedPrefixes},
+   * and never when it is under {@link #VERTX_INTERNAL_PREFIX} (the event bus's reply addresses,
+   * sequential, so guessable: a forged reply would complete another client's pending request) or
+   * another {@link #PREFIX} address (owners, subscribers: internal protocol).
+   *
+   * @param address the target address
+   * @param allowedPrefixes extra prefixes allowed (server option {@code send_to_address_prefixes})
+   * @return {@code null} when allowed, else why not
+   */
+  public static String refusedAddress(String address, java.util.List<String> allowedPrefixes) {
+    if (address == null || address.isEmpty()) {
+      return "address is empty";
+    }
+    if (address.length() > MAX_ADDRESS_LENGTH) {
+      return "address is " + address.length() + " characters long, more than the limit of " + MAX_ADDRESS_LENGTH;
+    }
+    if (address.startsWith(VERTX_INTERNAL_PREFIX) || address.startsWith("__vertx")) {
+      return "address '" + address + "' is internal to the Vert.x event bus: never reachable from a client";
+    }
+    if (address.startsWith(REPLY_PREFIX) && address.length() > REPLY_PREFIX.length()) {
+      return null;
+    }
+    if (address.startsWith(PREFIX + ".") || address.equals(PREFIX)) {
+      return "address '" + address + "' is internal to vertx-channels: only '" + REPLY_PREFIX
+        + "<name>' addresses under that prefix are reachable";
+    }
+    for (String prefix : allowedPrefixes) {
+      if (address.startsWith(prefix)) {
+        return null;
+      }
+    }
+    return "address '" + address + "' is not reachable from clients: a verticle must consume an address under '"
+      + REPLY_PREFIX + "' (Channels.replyAddress())" + (allowedPrefixes.isEmpty()
+        ? " or the server must allow its prefix (send_to_address_prefixes)"
+        : " or under one of the allowed prefixes " + allowedPrefixes + " (send_to_address_prefixes)");
+  }
 
   /** Header: the operation, one of the {@code ACTION_*} values. */
   public static final String ACTION = "action";

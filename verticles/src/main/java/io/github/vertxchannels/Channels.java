@@ -31,6 +31,18 @@ public interface Channels {
     return new EventBusChannels(vertx);
   }
 
+  /**
+   * A fresh reply address for S-EXT-REPLY: a verticle consumes it and hands it to a client (as an
+   * Erlang process hands out its pid); the client can then send terms or bytes to it with
+   * SendToAddress. gRPC clients may only target addresses under
+   * {@link ChannelAddresses#REPLY_PREFIX} (or prefixes the server allows explicitly).
+   *
+   * @return {@code vertx-channels.reply.<128 random bits>}, unguessable
+   */
+  static String replyAddress() {
+    return ChannelAddresses.newReplyAddress();
+  }
+
   /** Creates an unlimited term channel (S-NEW-1). */
   default Future<TermChannel> newChannel() {
     return newChannel(0);

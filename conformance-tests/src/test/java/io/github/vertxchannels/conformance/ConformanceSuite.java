@@ -74,7 +74,8 @@ class ConformanceSuite {
     List<String> otherFailures = new ArrayList<>();
     Vertx vertx = Vertx.vertx();
     try {
-      DeploymentOptions options = new DeploymentOptions().setConfig(new JsonObject().put("port", 0));
+      DeploymentOptions options = new DeploymentOptions().setConfig(new JsonObject().put("port", 0)
+        .put("max_channel_size", 0)); // S-NEW-1: max_size 0 is unlimited (the server caps it by default)
       ChannelGrpcVerticle grpc = new ChannelGrpcVerticle();
       vertx.deployVerticle(new ChannelVerticle(), options).compose(id -> vertx.deployVerticle(grpc, options))
           .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);

@@ -52,6 +52,43 @@ public class ChannelServerOptions {
   public static final int PAYLOAD_COST_BYTES = 64;
   /** Bytes of gRPC and protobuf framing allowed on top of the largest payload. */
   public static final int FRAMING_HEADROOM = 64 * 1024;
+  /**
+   * Default {@code max_channels_per_connection}: 1024 channels per client identity (its bearer
+   * token when authentication is on, else its IP address), open at once; closed channels are given
+   * back. Enough for any legitimate client we know of (the soak uses tens), small enough that one
+   * client cannot fill the heap with empty channels.
+   */
+  public static final int DEFAULT_MAX_CHANNELS_PER_CONNECTION = 1024;
+  /**
+   * Default {@code max_pending_bytes_per_connection}: 64 MiB of sends waiting in the server per
+   * connection, four largest messages; a single send larger than the budget still goes through
+   * when nothing else of that connection waits.
+   */
+  public static final long DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION = 64L * 1024 * 1024;
+  /**
+   * Default {@code max_channel_size}: 256 MiB, the largest max_size a gRPC client may ask for;
+   * a Create with max_size 0 ("unlimited") gets this cap as its max_size (reported by Info).
+   * 256 MiB is the heap of {@code make run}: anything larger could not be held anyway.
+   */
+  public static final long DEFAULT_MAX_CHANNEL_SIZE = 256L * 1024 * 1024;
+  /** Default {@code idle_timeout_ms}: a connection with no open call and no traffic for 5 minutes is closed. */
+  public static final long DEFAULT_IDLE_TIMEOUT_MS = 5 * 60 * 1000;
+  /**
+   * Default {@code handshake_timeout_ms}: a connection must complete its HTTP/2 preface (and TLS
+   * handshake) and start its first call within 10 seconds, else it is closed.
+   */
+  public static final long DEFAULT_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+  /**
+   * Every key the server's config may hold: ours, and those of the components deployed with the
+   * same config ({@code closed_retention_ms} of the channel verticle, {@code cluster} of the
+   * launcher). Any other key is refused, naming it, so that a typo is not silently ignored.
+   */
+  public static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("host", "port", "max_message_size",
+    "batch_max_bytes", "batch_max_messages", "keepalive_interval_ms", "placement", "tls", "auth_tokens",
+    "max_channels_per_connection", "max_pending_bytes_per_connection", "max_channel_size",
+    "send_to_address_prefixes", "idle_timeout_ms", "handshake_timeout_ms", "max_reserve_bytes_per_stream",
+    "closed_retention_ms", "cluster");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -63,8 +100,12 @@ public class ChannelServerOptions {
   private String tlsCertPath;
   private String tlsKeyPath;
   private List<String> authTokens = new ArrayList<>();
-  private int maxChannelsPerConnection;
-  private long maxPendingBytesPerConnection;
+  private int maxChannelsPerConnection = DEFAULT_MAX_CHANNELS_PER_CONNECTION;
+  private long maxPendingBytesPerConnection = DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION;
+  private long maxChannelSize = DEFAULT_MAX_CHANNEL_SIZE;
+  private List<String> sendToAddressPrefixes = new ArrayList<>();
+  private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
+  private long handshakeTimeoutMs = DEFAULT_HANDSHAKE_TIMEOUT_MS;
   private long maxReserveBytesPerStream = DEFAULT_MAX_RESERVE_BYTES_PER_STREAM;
 
   /** Options with every default. */
@@ -88,26 +129,107 @@ public class ChannelServerOptions {
    *             max_pending_bytes_per_connection, max_reserve_bytes_per_stream}
    */
   public ChannelServerOptions(JsonObject json) {
-    setHost(json.getString("host", DEFAULT_HOST));
-    setPort(json.getInteger("port", DEFAULT_PORT));
-    setMaxMessageSize(json.getInteger("max_message_size", DEFAULT_MAX_MESSAGE_SIZE));
-    setBatchMaxBytes(json.getInteger("batch_max_bytes", DEFAULT_BATCH_MAX_BYTES));
-    setBatchMaxMessages(json.getInteger("batch_max_messages", DEFAULT_BATCH_MAX_MESSAGES));
-    setKeepaliveIntervalMs(json.getLong("keepalive_interval_ms", DEFAULT_KEEPALIVE_INTERVAL_MS));
-    setPlacement(json.getString("placement", DEFAULT_PLACEMENT));
-    JsonObject tls = json.getJsonObject("tls");
+    for (String key : json.fieldNames()) {
+      if (!KNOWN_KEYS.contains(key)) {
+        throw new IllegalArgumentException("unknown config key '" + key + "'; known keys: "
+          + new java.util.TreeSet<>(KNOWN_KEYS));
+      }
+    }
+    setHost(string(json, "host", DEFAULT_HOST));
+    setPort((int) integer(json, "port", DEFAULT_PORT, 0, 65535));
+    setMaxMessageSize((int) integer(json, "max_message_size", DEFAULT_MAX_MESSAGE_SIZE, 1024, Integer.MAX_VALUE - FRAMING_HEADROOM));
+    setBatchMaxBytes((int) integer(json, "batch_max_bytes", DEFAULT_BATCH_MAX_BYTES, 1, Integer.MAX_VALUE));
+    setBatchMaxMessages((int) integer(json, "batch_max_messages", DEFAULT_BATCH_MAX_MESSAGES, 1, Integer.MAX_VALUE));
+    setKeepaliveIntervalMs(integer(json, "keepalive_interval_ms", DEFAULT_KEEPALIVE_INTERVAL_MS, 0, Long.MAX_VALUE));
+    setPlacement(string(json, "placement", DEFAULT_PLACEMENT));
+    Object tls = json.getValue("tls");
     if (tls != null) {
-      setTls(tls.getString("cert"), tls.getString("key"));
+      if (!(tls instanceof JsonObject t)) {
+        throw new IllegalArgumentException("config key 'tls' must be an object {\"cert\": <PEM file>, \"key\": <PEM file>}, got " + describe(tls));
+      }
+      for (String key : t.fieldNames()) {
+        if (!key.equals("cert") && !key.equals("key")) {
+          throw new IllegalArgumentException("unknown config key 'tls." + key + "'; known keys: tls.cert, tls.key");
+        }
+      }
+      setTls(string(t, "cert", null), string(t, "key", null));
     }
-    JsonArray tokens = json.getJsonArray("auth_tokens");
+    List<String> tokens = strings(json, "auth_tokens");
     if (tokens != null) {
-      List<String> list = new ArrayList<>();
-      tokens.forEach(t -> list.add(String.valueOf(t)));
-      setAuthTokens(list);
+      setAuthTokens(tokens);
     }
-    setMaxChannelsPerConnection(json.getInteger("max_channels_per_connection", 0));
-    setMaxPendingBytesPerConnection(json.getLong("max_pending_bytes_per_connection", 0L));
-    setMaxReserveBytesPerStream(json.getLong("max_reserve_bytes_per_stream", DEFAULT_MAX_RESERVE_BYTES_PER_STREAM));
+    setMaxChannelsPerConnection((int) integer(json, "max_channels_per_connection", DEFAULT_MAX_CHANNELS_PER_CONNECTION, 0, Integer.MAX_VALUE));
+    setMaxPendingBytesPerConnection(integer(json, "max_pending_bytes_per_connection", DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION, 0, Long.MAX_VALUE));
+    setMaxChannelSize(integer(json, "max_channel_size", DEFAULT_MAX_CHANNEL_SIZE, 0, Long.MAX_VALUE));
+    List<String> prefixes = strings(json, "send_to_address_prefixes");
+    if (prefixes != null) {
+      setSendToAddressPrefixes(prefixes);
+    }
+    setIdleTimeoutMs(integer(json, "idle_timeout_ms", DEFAULT_IDLE_TIMEOUT_MS, 0, Long.MAX_VALUE));
+    setHandshakeTimeoutMs(integer(json, "handshake_timeout_ms", DEFAULT_HANDSHAKE_TIMEOUT_MS, 0, Long.MAX_VALUE));
+    setMaxReserveBytesPerStream(integer(json, "max_reserve_bytes_per_stream", DEFAULT_MAX_RESERVE_BYTES_PER_STREAM, 0, Long.MAX_VALUE));
+  }
+
+  private static String describe(Object value) {
+    if (value instanceof String str) {
+      return "the string \"" + str + "\"";
+    }
+    if (value instanceof JsonObject) {
+      return "an object";
+    }
+    if (value instanceof JsonArray) {
+      return "an array";
+    }
+    return value instanceof Boolean ? "the boolean " + value : String.valueOf(value);
+  }
+
+  private static String string(JsonObject json, String key, String absent) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return absent;
+    }
+    if (!(v instanceof String str)) {
+      throw new IllegalArgumentException("config key '" + key + "' must be a string, got " + describe(v));
+    }
+    return str;
+  }
+
+  private static long integer(JsonObject json, String key, long absent, long min, long max) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return absent;
+    }
+    if (!(v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte)) {
+      if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue()) && Math.abs(n.doubleValue()) < 9e15) {
+        v = n.longValue();
+      } else {
+        throw new IllegalArgumentException("config key '" + key + "' must be an integer, got " + describe(v));
+      }
+    }
+    long n = ((Number) v).longValue();
+    if (n < min || n > max) {
+      throw new IllegalArgumentException("config key '" + key + "' must be in " + min + ".." + max + ", got " + n);
+    }
+    return n;
+  }
+
+  private static List<String> strings(JsonObject json, String key) {
+    Object v = json.getValue(key);
+    if (v == null) {
+      return null;
+    }
+    if (!(v instanceof JsonArray array)) {
+      throw new IllegalArgumentException("config key '" + key + "' must be an array of strings, got " + describe(v));
+    }
+    List<String> list = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      Object e = array.getValue(i);
+      if (!(e instanceof String str)) {
+        throw new IllegalArgumentException("config key '" + key + "' must be an array of strings, but element " + i + " is " + describe(e));
+      }
+      list.add(str);
+    }
+    return list;
   }
 
   /** @return these options as JSON */
@@ -123,6 +245,10 @@ public class ChannelServerOptions {
       .put("auth_tokens", new JsonArray(new ArrayList<>(authTokens)))
       .put("max_channels_per_connection", maxChannelsPerConnection)
       .put("max_pending_bytes_per_connection", maxPendingBytesPerConnection)
+      .put("max_channel_size", maxChannelSize)
+      .put("send_to_address_prefixes", new JsonArray(new ArrayList<>(sendToAddressPrefixes)))
+      .put("idle_timeout_ms", idleTimeoutMs)
+      .put("handshake_timeout_ms", handshakeTimeoutMs)
       .put("max_reserve_bytes_per_stream", maxReserveBytesPerStream);
     if (tlsCertPath != null) {
       json.put("tls", new JsonObject().put("cert", tlsCertPath).put("key", tlsKeyPath));
@@ -276,21 +402,32 @@ public class ChannelServerOptions {
    * @param authTokens the tokens; empty disables authentication
    */
   public ChannelServerOptions setAuthTokens(List<String> authTokens) {
-    for (String t : authTokens) {
-      if (t == null || t.length() < 16) {
-        throw new IllegalArgumentException("auth_tokens must be at least 16 characters long");
+    for (int i = 0; i < authTokens.size(); i++) {
+      String t = authTokens.get(i);
+      if (t == null || t.isBlank()) {
+        throw new IllegalArgumentException("auth_tokens: token " + i + " is empty");
+      }
+      if (!t.equals(t.strip())) {
+        throw new IllegalArgumentException("auth_tokens: token " + i + " has leading or trailing whitespace, which no client would send");
+      }
+      if (t.length() < 16) {
+        throw new IllegalArgumentException("auth_tokens: token " + i + " is " + t.length() + " characters long; at least 16 are needed");
       }
     }
     this.authTokens = new ArrayList<>(authTokens);
     return this;
   }
 
-  /** @return how many channels one client connection may create; 0 = no limit */
+  /**
+   * @return how many channels one client may hold open at once; 0 = no limit. A client is its
+   * bearer token when authentication is on, else its IP address, so that reconnecting does not
+   * reset the count; channels it created are given back when they are closed (or gone).
+   */
   public int getMaxChannelsPerConnection() {
     return maxChannelsPerConnection;
   }
 
-  /** @param max channels one connection may create (0 = no limit); more get RESOURCE_EXHAUSTED */
+  /** @param max channels one client may hold open at once (0 = no limit); more get RESOURCE_EXHAUSTED */
   public ChannelServerOptions setMaxChannelsPerConnection(int max) {
     if (max < 0) {
       throw new IllegalArgumentException("max_channels_per_connection must not be negative, got " + max);
@@ -334,6 +471,91 @@ public class ChannelServerOptions {
       throw new IllegalArgumentException("max_reserve_bytes_per_stream must not be negative, got " + max);
     }
     this.maxReserveBytesPerStream = max;
+    return this;
+  }
+
+  /**
+   * @return the largest max_size a gRPC client may ask for at Create, in bytes (0 = no cap); a
+   * Create with max_size 0 (unlimited) gets this cap as its max_size
+   */
+  public long getMaxChannelSize() {
+    return maxChannelSize;
+  }
+
+  /**
+   * @param max bytes, 0 = no cap (unlimited channels allowed), else at least 1024. A larger
+   *            max_size is refused with INVALID_ARGUMENT; max_size 0 is capped to this value.
+   */
+  public ChannelServerOptions setMaxChannelSize(long max) {
+    if (max != 0 && max < 1024) {
+      throw new IllegalArgumentException("max_channel_size must be 0 (no cap) or at least 1024 bytes, got " + max);
+    }
+    this.maxChannelSize = max;
+    return this;
+  }
+
+  /**
+   * @return the event-bus address prefixes, beyond {@code vertx-channels.reply.}, that gRPC
+   * clients may send to (SendToAddress)
+   */
+  public List<String> getSendToAddressPrefixes() {
+    return sendToAddressPrefixes;
+  }
+
+  /**
+   * Lets gRPC clients send (SendToAddress) to addresses starting with one of these prefixes, in
+   * addition to {@code vertx-channels.reply.*} (see {@link io.github.vertxchannels.Channels#replyAddress()}).
+   * The event bus's own addresses ({@code __vertx.*}) and vertx-channels' internal ones are
+   * never reachable, whatever this says.
+   *
+   * @param prefixes non-empty prefixes, e.g. {@code "myapp.replies."}
+   */
+  public ChannelServerOptions setSendToAddressPrefixes(List<String> prefixes) {
+    for (String p : prefixes) {
+      if (p == null || p.isEmpty()) {
+        throw new IllegalArgumentException("send_to_address_prefixes: a prefix must not be empty (it would open every address)");
+      }
+      if (p.startsWith("__vertx") || p.startsWith(io.github.vertxchannels.ChannelAddresses.PREFIX)) {
+        throw new IllegalArgumentException("send_to_address_prefixes: '" + p
+          + "' is internal (the event bus's or vertx-channels' own addresses): never reachable from clients");
+      }
+    }
+    this.sendToAddressPrefixes = new ArrayList<>(prefixes);
+    return this;
+  }
+
+  /** @return how long a connection may stay without any traffic before it is closed, in ms; 0 = never */
+  public long getIdleTimeoutMs() {
+    return idleTimeoutMs;
+  }
+
+  /**
+   * @param ms milliseconds without any read or write on a connection after which it is closed
+   *           (0 = never, else at least 1000); keepalive PINGs count as traffic, so connections
+   *           with open streams stay up while their clients answer
+   */
+  public ChannelServerOptions setIdleTimeoutMs(long ms) {
+    if (ms != 0 && ms < 1000) {
+      throw new IllegalArgumentException("idle_timeout_ms must be 0 (never) or at least 1000, got " + ms);
+    }
+    this.idleTimeoutMs = ms;
+    return this;
+  }
+
+  /** @return how long a new connection has to send its HTTP/2 preface and first request, in ms; 0 = forever */
+  public long getHandshakeTimeoutMs() {
+    return handshakeTimeoutMs;
+  }
+
+  /**
+   * @param ms milliseconds a new connection has to complete its TLS handshake and HTTP/2 preface
+   *           and start its first call (0 = forever, else at least 100); else it is closed
+   */
+  public ChannelServerOptions setHandshakeTimeoutMs(long ms) {
+    if (ms != 0 && ms < 100) {
+      throw new IllegalArgumentException("handshake_timeout_ms must be 0 (forever) or at least 100, got " + ms);
+    }
+    this.handshakeTimeoutMs = ms;
     return this;
   }
 }

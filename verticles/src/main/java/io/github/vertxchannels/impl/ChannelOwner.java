@@ -41,8 +41,9 @@ public final class ChannelOwner {
     actions.put(ChannelAddresses.ACTION_ATTACH, new SimpleHandlers.Attach(registry));
     actions.put(ChannelAddresses.ACTION_INFO, new SimpleHandlers.Info(registry));
     actions.put(ChannelAddresses.ACTION_CLOSE, new SimpleHandlers.Close(registry));
-    actions.put(ChannelAddresses.ACTION_SEND, new SendHandler(registry, maxMessageSize));
-    actions.put(ChannelAddresses.ACTION_SEND_ALL, new SendAllHandler(registry, maxMessageSize));
+    TermCheck termCheck = new TermCheck(maxMessageSize); // shared: sends and send-alls of a channel stay in order
+    actions.put(ChannelAddresses.ACTION_SEND, new SendHandler(registry, maxMessageSize, termCheck));
+    actions.put(ChannelAddresses.ACTION_SEND_ALL, new SendAllHandler(registry, maxMessageSize, termCheck));
     actions.put(ChannelAddresses.ACTION_TRY_RECEIVE, new ReceiveHandler(registry, false));
     actions.put(ChannelAddresses.ACTION_RECEIVE, new ReceiveHandler(registry, true));
     actions.put(ChannelAddresses.ACTION_CANCEL_RECEIVE, new SimpleHandlers.CancelReceive(registry));

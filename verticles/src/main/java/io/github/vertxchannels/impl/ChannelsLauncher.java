@@ -60,7 +60,15 @@ public final class ChannelsLauncher {
     // Tokens from the environment rather than the command line, where `ps` would show them.
     String tokens = System.getenv("VERTX_CHANNELS_AUTH_TOKENS");
     if (tokens != null && !tokens.isBlank()) {
-      overrides.put("auth_tokens", new JsonArray(List.of(tokens.split(","))));
+      // Trimmed: "a, b" or a trailing newline from a secrets file must not make a token unusable.
+      List<String> list = new java.util.ArrayList<>();
+      for (String t : tokens.split(",", -1)) {
+        if (t.isBlank()) {
+          usage("VERTX_CHANNELS_AUTH_TOKENS holds an empty token (comma-separated tokens, none empty)");
+        }
+        list.add(t.strip());
+      }
+      overrides.put("auth_tokens", new JsonArray(list));
     }
     int code = new VertxApplication(rest.toArray(new String[0]), new Hooks(overrides, clustered, clusterHostGiven)).launch();
     if (code != 0) {
@@ -102,6 +110,11 @@ public final class ChannelsLauncher {
     @Override
     public JsonObject afterConfigParsed(JsonObject config) {
       JsonObject merged = (config == null ? new JsonObject() : config.copy()).mergeIn(overrides);
+      try {
+        new io.github.vertxchannels.grpc.ChannelServerOptions(merged); // a bad config: one line, no stack trace
+      } catch (IllegalArgumentException e) {
+        usage("invalid config: " + e.getMessage());
+      }
       cluster = new ClusterSetup(merged);
       return merged;
     }

@@ -224,9 +224,11 @@ public final class EventBusChannels implements Channels {
    * for a reserved or empty address or a malformed term
    */
   public Future<Void> sendToAddress(String address, ChannelKind kind, Buffer payload) {
-    if (address == null || address.isEmpty() || address.startsWith(ChannelAddresses.PREFIX + ".")) {
+    if (address == null || address.isEmpty() || address.startsWith(ChannelAddresses.VERTX_INTERNAL_PREFIX)
+        || (address.startsWith(ChannelAddresses.PREFIX + ".") && !address.startsWith(ChannelAddresses.REPLY_PREFIX))) {
       return Future.failedFuture(new InvalidArgumentException("address '" + address
-        + "' is empty or reserved (addresses under '" + ChannelAddresses.PREFIX + ".' belong to vertx-channels)"));
+        + "' is empty or reserved (addresses under '" + ChannelAddresses.VERTX_INTERNAL_PREFIX + "' and '"
+        + ChannelAddresses.PREFIX + ".' but '" + ChannelAddresses.REPLY_PREFIX + "' are internal)"));
     }
     if (kind == ChannelKind.TERM) {
       try {
@@ -273,6 +275,10 @@ public final class EventBusChannels implements Channels {
    * @return the reply; failures are {@link io.github.vertxchannels.ChannelException}s
    */
   public <T> Future<Message<T>> request(String channelId, String action, Object body, DeliveryOptions options) {
+    if (channelId != null && channelId.length() > ChannelAddresses.MAX_CHANNEL_ID_LENGTH) {
+      return Future.failedFuture(new InvalidArgumentException("channel id is " + channelId.length()
+        + " characters long; channel ids are at most " + ChannelAddresses.MAX_CHANNEL_ID_LENGTH));
+    }
     String ownerKey = ChannelAddresses.ownerKeyOf(channelId);
     if (ownerKey == null) {
       return Future.failedFuture(new UnknownChannelException("no channel with id '" + channelId + "'"));
@@ -306,7 +312,8 @@ public final class EventBusChannels implements Channels {
 
   /** Fire-and-forget message to the owner of {@code channelId}. */
   void post(String channelId, String action, Object body, DeliveryOptions options) {
-    String ownerKey = ChannelAddresses.ownerKeyOf(channelId);
+    String ownerKey = channelId == null || channelId.length() > ChannelAddresses.MAX_CHANNEL_ID_LENGTH
+      ? null : ChannelAddresses.ownerKeyOf(channelId);
     if (ownerKey != null) {
       options.addHeader(ChannelAddresses.ACTION, action).addHeader(ChannelAddresses.CHANNEL, channelId);
       eventBus.send(ChannelAddresses.ownerAddress(ownerKey), body, options);

@@ -31,8 +31,13 @@ abstract class OwnerHandler implements Handler<Message<Object>> {
       fail(message, ChannelError.NOT_FOUND, "no channel with id '" + id + "'");
       return;
     }
+    guarded(message, () -> handle(message, channel));
+  }
+
+  /** Runs part of a handler, turning its failures into event-bus failures with our codes. */
+  static void guarded(Message<?> message, Runnable part) {
     try {
-      handle(message, channel);
+      part.run();
     } catch (ChannelException e) {
       fail(message, e.error(), e.getMessage());
     } catch (EtfException e) {

@@ -2,11 +2,9 @@ package io.github.vertxchannels.impl;
 
 import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelKind;
-import io.github.vertxchannels.InvalidArgumentException;
+import io.github.vertxchannels.ChannelError;
 import io.github.vertxchannels.MessageTooLargeException;
 import io.github.vertxchannels.SendAllResult;
-import io.github.vertxchannels.etf.Etf;
-import io.github.vertxchannels.etf.EtfException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
@@ -21,10 +19,12 @@ import java.util.List;
 final class SendAllHandler extends OwnerHandler {
 
   private final int maxMessageSize;
+  private final TermCheck termCheck;
 
-  SendAllHandler(ChannelRegistry registry, int maxMessageSize) {
+  SendAllHandler(ChannelRegistry registry, int maxMessageSize, TermCheck termCheck) {
     super(registry);
     this.maxMessageSize = maxMessageSize;
+    this.termCheck = termCheck;
   }
 
   @Override
@@ -39,16 +39,19 @@ final class SendAllHandler extends OwnerHandler {
         throw new MessageTooLargeException("payload " + i + " of " + payload.length()
           + " bytes exceeds the server's message limit of " + maxMessageSize + " bytes (max_message_size); nothing was sent");
       }
-      if (channel.kind() == ChannelKind.TERM) {
-        try {
-          Etf.validate(payload);
-        } catch (EtfException | InvalidArgumentException e) {
-          throw new InvalidArgumentException("payload " + i + ": " + e.getMessage() + "; nothing was sent");
-        }
-      }
     }
     long timeoutMs = longHeader(message, ChannelAddresses.TIMEOUT, -1);
-    replyWith(message, channel.sendAllWait(payloads, timeoutMs), SendAllHandler::reply);
+    if (channel.kind() != ChannelKind.TERM) {
+      replyWith(message, channel.sendAllWait(payloads, timeoutMs), SendAllHandler::reply);
+      return;
+    }
+    termCheck.check(channel.id(), payloads, ar -> {
+      if (ar.failed()) {
+        fail(message, ChannelError.INVALID_ARGUMENT, ar.cause().getMessage());
+      } else {
+        guarded(message, () -> replyWith(message, channel.sendAllWait(payloads, timeoutMs), SendAllHandler::reply));
+      }
+    });
   }
 
   private static void reply(Message<?> message, SendAllResult result) {

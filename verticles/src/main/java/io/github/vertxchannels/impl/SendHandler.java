@@ -4,10 +4,12 @@ import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelKind;
 import io.github.vertxchannels.MessageTooLargeException;
 import io.github.vertxchannels.SendResult;
-import io.github.vertxchannels.etf.Etf;
+import io.github.vertxchannels.ChannelError;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.Message;
+
+import java.util.List;
 
 /**
  * {@code send}: validates a term payload (S-FIX-DECODE) before anything is enqueued, then sends
@@ -16,10 +18,12 @@ import io.vertx.core.eventbus.Message;
 final class SendHandler extends OwnerHandler {
 
   private final int maxMessageSize;
+  private final TermCheck termCheck;
 
-  SendHandler(ChannelRegistry registry, int maxMessageSize) {
+  SendHandler(ChannelRegistry registry, int maxMessageSize, TermCheck termCheck) {
     super(registry);
     this.maxMessageSize = maxMessageSize;
+    this.termCheck = termCheck;
   }
 
   @Override
@@ -32,9 +36,21 @@ final class SendHandler extends OwnerHandler {
       throw new MessageTooLargeException("payload of " + payload.length()
         + " bytes exceeds the server's message limit of " + maxMessageSize + " bytes (max_message_size)");
     }
-    if (channel.kind() == ChannelKind.TERM) {
-      Etf.validate(payload);
+    if (channel.kind() != ChannelKind.TERM) {
+      enqueue(message, channel, payload);
+      return;
     }
+    // Large and compressed terms are validated off the event loop, in order (TermCheck).
+    termCheck.check(channel.id(), List.of(payload), ar -> {
+      if (ar.failed()) {
+        fail(message, ChannelError.INVALID_ARGUMENT, ar.cause().getMessage());
+      } else {
+        guarded(message, () -> enqueue(message, channel, payload));
+      }
+    });
+  }
+
+  private void enqueue(Message<Object> message, ChannelQueue channel, Buffer payload) {
     String timeout = message.headers().get(ChannelAddresses.TIMEOUT);
     // A stream's own reservation does not count against its own sends (S-EXT-RESERVE).
     String own = message.headers().get(ChannelAddresses.SUBSCRIPTION);

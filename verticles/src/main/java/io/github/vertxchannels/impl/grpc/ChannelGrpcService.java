@@ -40,14 +40,18 @@ public final class ChannelGrpcService {
 
   /** Binds every rpc on the server. */
   public void bind(GrpcServer server) {
-    ConnectionLimits limits = new ConnectionLimits(options.getMaxChannelsPerConnection(),
-      options.getMaxPendingBytesPerConnection());
-    new UnaryCalls(channels, limits).bind(server);
-    server.callHandler(ChannelServiceGrpcService.TryReceive, call -> call.handler(request ->
-      ReceiveCall.start(channels, call, request.getChannelId(), null)));
-    server.callHandler(ChannelServiceGrpcService.Receive, call -> call.handler(request ->
-      ReceiveCall.start(channels, call, request.getChannelId(), request.getTimeoutMs())));
+    // Channels are counted per client identity (ChannelBudget), not per connection: 0 here.
+    ConnectionLimits limits = new ConnectionLimits(0, options.getMaxPendingBytesPerConnection());
+    new UnaryCalls(channels, limits, options).bind(server);
+    long maxRequestBytes = (long) options.getMaxMessageSize() + ChannelServerOptions.FRAMING_HEADROOM;
+    server.callHandler(ChannelServiceGrpcService.TryReceive, call -> Requests.onRequest(call,
+      ChannelServiceGrpcService.TryReceive.decoder(), maxRequestBytes,
+      request -> ReceiveCall.start(channels, call, request.getChannelId(), null)));
+    server.callHandler(ChannelServiceGrpcService.Receive, call -> Requests.onRequest(call,
+      ChannelServiceGrpcService.Receive.decoder(), maxRequestBytes,
+      request -> ReceiveCall.start(channels, call, request.getChannelId(), request.getTimeoutMs())));
     server.callHandler(ChannelServiceGrpcService.Stream, call -> {
+      GrpcErrors.refuseInvalid(call, maxRequestBytes);
       keepalive.watch(call.connection());
       StreamSession session = new StreamSession(vertx, channels, options, limits, call, sessions::remove);
       sessions.add(session);

@@ -2,6 +2,8 @@ package io.github.vertxchannels.impl.grpc;
 
 import io.github.vertxchannels.ChannelException;
 import io.vertx.grpc.common.GrpcStatus;
+import io.vertx.grpc.common.MessageSizeOverflowException;
+import io.vertx.grpc.server.GrpcServerRequest;
 import io.vertx.grpc.server.GrpcServerResponse;
 
 /** Ends calls with a gRPC status whose message says what was wrong. */
@@ -18,7 +20,22 @@ final class GrpcErrors {
     if (failure instanceof IllegalArgumentException) {
       return GrpcStatus.INVALID_ARGUMENT;
     }
+    if (failure instanceof OutOfMemoryError) {
+      return GrpcStatus.RESOURCE_EXHAUSTED;
+    }
     return GrpcStatus.INTERNAL;
+  }
+
+  /** The status message of a failure: its own for ours, one that names the cause for the others. */
+  static String message(Throwable failure) {
+    if (failure instanceof OutOfMemoryError) {
+      return "the server ran out of memory serving this call (" + failure.getMessage()
+        + "): retry later or with smaller messages";
+    }
+    if (failure instanceof ChannelException || failure instanceof IllegalArgumentException) {
+      return failure.getMessage() == null ? failure.toString() : failure.getMessage();
+    }
+    return "internal server error: " + failure;
   }
 
   /** Trailer naming our error (e.g. {@code owner_lost}) where a status code alone is ambiguous. */
@@ -32,7 +49,28 @@ final class GrpcErrors {
         return;
       }
     }
-    fail(response, status(failure), failure.getMessage() == null ? failure.toString() : failure.getMessage());
+    fail(response, status(failure), message(failure));
+  }
+
+  /**
+   * Answers requests that cannot be decoded with a precise status instead of a bare stream reset
+   * (CANCELLED): RESOURCE_EXHAUSTED naming the limit for one larger than the server accepts,
+   * INVALID_ARGUMENT for bytes that are not the method's protobuf message.
+   *
+   * @param maxBytes the largest request message accepted (max_message_size + framing headroom)
+   */
+  static void refuseInvalid(GrpcServerRequest<?, ?> call, long maxBytes) {
+    call.invalidMessageHandler(invalid -> {
+      if (invalid instanceof MessageSizeOverflowException big) {
+        fail(call.response(), GrpcStatus.RESOURCE_EXHAUSTED, "request message of " + big.messageSize()
+          + " bytes exceeds the server's limit of " + maxBytes + " bytes (max_message_size plus "
+          + io.github.vertxchannels.grpc.ChannelServerOptions.FRAMING_HEADROOM + " bytes of framing)");
+      } else {
+        Throwable cause = invalid.getCause() == null ? invalid : invalid.getCause();
+        fail(call.response(), GrpcStatus.INVALID_ARGUMENT, "malformed request: not a valid "
+          + call.fullMethodName() + " request message (" + cause.getMessage() + ")");
+      }
+    });
   }
 
   static void fail(GrpcServerResponse<?, ?> response, GrpcStatus status, String message) {

@@ -45,7 +45,7 @@ final class ReceiveCall {
       result = timeoutMs == null
         ? channels.tryReceive(channelId)
         : channels.receive(channelId, timeoutMs, receiveId);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       result = Future.failedFuture(e);
     }
     result.onComplete(ar -> {

@@ -1,8 +1,10 @@
 package io.github.vertxchannels.impl.grpc;
 
+import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelKind;
 import io.github.vertxchannels.InvalidArgumentException;
 import io.github.vertxchannels.LimitExceededException;
+import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.impl.EventBusChannels;
 import io.github.vertxchannels.grpc.v1.AttachRequest;
 import io.github.vertxchannels.grpc.v1.AttachResponse;
@@ -24,6 +26,7 @@ import io.vertx.core.http.HttpConnection;
 import io.vertx.grpc.server.GrpcServer;
 import io.vertx.grpc.server.GrpcServerRequest;
 
+import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -36,31 +39,46 @@ final class UnaryCalls {
 
   private final EventBusChannels channels;
   private final ConnectionLimits limits;
+  private final ChannelBudget budget;
+  private final long maxChannelSize;
+  private final List<String> allowedAddressPrefixes;
+  private final long maxRequestBytes;
 
-  UnaryCalls(EventBusChannels channels, ConnectionLimits limits) {
+  UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options) {
     this.channels = channels;
     this.limits = limits;
+    this.budget = new ChannelBudget(channels, options.getMaxChannelsPerConnection());
+    this.maxChannelSize = options.getMaxChannelSize();
+    this.allowedAddressPrefixes = List.copyOf(options.getSendToAddressPrefixes());
+    this.maxRequestBytes = (long) options.getMaxMessageSize() + ChannelServerOptions.FRAMING_HEADROOM;
   }
 
   void bind(GrpcServer server) {
-    server.callHandler(ChannelServiceGrpcService.Create, call -> call.handler(request -> respond(call, () -> {
-      limits.channelCreated(call.connection());
-      return create(request);
-    })));
-    server.callHandler(ChannelServiceGrpcService.Send, call -> call.handler(request ->
-      respond(call, () -> send(call.connection(), request))));
-    unary(server, ChannelServiceGrpcService.Attach, this::attach);
-    unary(server, ChannelServiceGrpcService.Close, this::close);
-    unary(server, ChannelServiceGrpcService.Info, this::info);
-    unary(server, ChannelServiceGrpcService.SendToAddress, this::sendToAddress);
+    server.callHandler(ChannelServiceGrpcService.Create, call -> Requests.onRequest(call,
+      ChannelServiceGrpcService.Create.decoder(), maxRequestBytes,
+      request -> respond(call, () -> create(ChannelBudget.identity(call), request))));
+    server.callHandler(ChannelServiceGrpcService.Send, call -> Requests.onRequest(call,
+      ChannelServiceGrpcService.Send.decoder(), maxRequestBytes,
+      request -> respond(call, () -> send(call.connection(), request))));
+    unary(server, ChannelServiceGrpcService.Attach, this::attach, maxRequestBytes);
+    unary(server, ChannelServiceGrpcService.Close, this::close, maxRequestBytes);
+    unary(server, ChannelServiceGrpcService.Info, this::info, maxRequestBytes);
+    unary(server, ChannelServiceGrpcService.SendToAddress, this::sendToAddress, maxRequestBytes);
   }
 
-  private Future<CreateResponse> create(CreateRequest request) {
+  private Future<CreateResponse> create(String identity, CreateRequest request) {
     ChannelKind kind = Protos.kindOrNull(request.getKind());
     if (kind == null) {
       throw new InvalidArgumentException("kind is required: CHANNEL_KIND_TERM or CHANNEL_KIND_BYTES");
     }
-    return channels.create(kind, request.getMaxSize())
+    long maxSize = request.getMaxSize();
+    if (maxChannelSize > 0 && maxSize > maxChannelSize) {
+      throw new InvalidArgumentException("max_size " + maxSize + " exceeds the server's limit of "
+        + maxChannelSize + " bytes per channel (max_channel_size)");
+    }
+    // "Unlimited" from a remote client is capped: one client must not be able to fill the heap.
+    long effective = maxSize == 0 && maxChannelSize > 0 ? maxChannelSize : maxSize;
+    return budget.create(identity, () -> channels.create(kind, effective))
       .map(info -> CreateResponse.newBuilder().setInfo(Protos.info(info)).build());
   }
 
@@ -85,7 +103,9 @@ final class UnaryCalls {
   }
 
   private Future<CloseResponse> close(CloseRequest request) {
-    return channels.close(request.getChannelId()).map(v -> CloseResponse.getDefaultInstance());
+    return channels.close(request.getChannelId())
+      .andThen(ar -> budget.closed(request.getChannelId()))
+      .map(v -> CloseResponse.getDefaultInstance());
   }
 
   private Future<InfoResponse> info(InfoRequest request) {
@@ -94,6 +114,10 @@ final class UnaryCalls {
   }
 
   private Future<SendToAddressResponse> sendToAddress(SendToAddressRequest request) {
+    String refused = ChannelAddresses.refusedAddress(request.getAddress(), allowedAddressPrefixes);
+    if (refused != null) {
+      return Future.failedFuture(new InvalidArgumentException(refused));
+    }
     Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
     return channels.sendToAddress(request.getAddress(),
         request.getKind() == io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM ? ChannelKind.TERM : ChannelKind.BYTES,
@@ -102,20 +126,33 @@ final class UnaryCalls {
   }
 
   /** Binds a unary method: decode, run, answer the value or the failure's status. */
-  static <Req, Resp> void unary(GrpcServer server, ServiceMethod<Req, Resp> method, Function<Req, Future<Resp>> logic) {
-    server.callHandler(method, call -> call.handler(request -> respond(call, () -> logic.apply(request))));
+  static <Req, Resp> void unary(GrpcServer server, ServiceMethod<Req, Resp> method, Function<Req, Future<Resp>> logic,
+                                long maxRequestBytes) {
+    server.callHandler(method, call -> Requests.onRequest(call, method.decoder(), maxRequestBytes,
+      request -> respond(call, () -> logic.apply(request))));
   }
 
+  /**
+   * Runs a call's logic and answers it. Any {@link Throwable} (an {@link OutOfMemoryError} while
+   * copying a large payload, a bug) becomes a status with a message: a call is always answered,
+   * never left hanging until the client's deadline.
+   */
   private static <Req, Resp> void respond(GrpcServerRequest<Req, Resp> call, Supplier<Future<Resp>> logic) {
     Future<Resp> result;
     try {
       result = logic.get();
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       result = Future.failedFuture(e);
     }
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        call.response().end(ar.result());
+        try {
+          call.response().end(ar.result());
+        } catch (IllegalStateException ended) {
+          // the call ended first (client cancelled): nobody to tell
+        } catch (Throwable e) {
+          GrpcErrors.fail(call.response(), e);
+        }
       } else {
         GrpcErrors.fail(call.response(), ar.cause());
       }

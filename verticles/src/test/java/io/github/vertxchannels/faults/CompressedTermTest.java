@@ -1,0 +1,155 @@
+package io.github.vertxchannels.faults;
+
+import com.google.protobuf.ByteString;
+import io.github.vertxchannels.grpc.v1.ChannelKind;
+import io.github.vertxchannels.grpc.v1.ChannelServiceGrpc;
+import io.github.vertxchannels.grpc.v1.ReceiveStatus;
+import io.github.vertxchannels.grpc.v1.SendRequest;
+import io.github.vertxchannels.grpc.v1.SendResponse;
+import io.github.vertxchannels.grpc.v1.SendResult;
+import io.github.vertxchannels.grpc.v1.TryReceiveRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.zip.Deflater;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Issue 15.4: compressed ETF terms (tag 80) are zip bombs: 65 KB inflating to 64 MiB. Their
+ * declared size is bounded by the message limit before anything is inflated (INVALID_ARGUMENT
+ * naming max_message_size), and large or compressed terms are validated off the owner's event
+ * loop, so that other clients' operations keep completing while such terms arrive; a send never
+ * overtakes an earlier send of the same caller (S-FIX-DECODE).
+ */
+class CompressedTermTest extends FaultsTestBase {
+
+  /** {@code 131, 80, Size, zlib(BINARY_EXT of n zero bytes)}: a valid compressed term. */
+  static byte[] zeros(int n) {
+    ByteBuffer body = ByteBuffer.allocate(5 + n);
+    body.put((byte) 109).putInt(n);
+    Deflater deflater = new Deflater(Deflater.BEST_COMPRESSION);
+    deflater.setInput(body.array());
+    deflater.finish();
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    out.write(131);
+    out.write(80);
+    out.writeBytes(ByteBuffer.allocate(4).putInt(5 + n).array());
+    byte[] chunk = new byte[64 * 1024];
+    while (!deflater.finished()) {
+      out.write(chunk, 0, deflater.deflate(chunk));
+    }
+    deflater.end();
+    return out.toByteArray();
+  }
+
+  private SendRequest sendRequest(String id, byte[] payload) {
+    return SendRequest.newBuilder().setChannelId(id).setPayload(ByteString.copyFrom(payload)).build();
+  }
+
+  @Test
+  void a_term_declaring_more_than_the_message_limit_is_refused_before_inflating() {
+    String id = create(ChannelKind.CHANNEL_KIND_TERM, 0);
+    byte[] bomb = zeros(64 * 1024 * 1024);
+    assertTrue(bomb.length < 128 * 1024, "a bomb: " + bomb.length + " bytes");
+    StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+      () -> stub.send(sendRequest(id, bomb)));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    String text = e.getStatus().getDescription();
+    assertTrue(text.contains("declares " + (64 * 1024 * 1024 + 5) + " uncompressed bytes") && text.contains("max_message_size"), text);
+    awaitHolds(id, 0, 0, "nothing was enqueued");
+  }
+
+  /**
+   * While an attacker keeps compressed terms in flight (bombs refused, and valid ones that really
+   * inflate to 12 MiB), a bystander's sends and receives on another channel keep completing. The
+   * bound is generous: before the fix each bystander call waited behind the inflations of every
+   * term in flight on the owner's event loop.
+   */
+  @Test
+  void other_clients_keep_being_served_while_compressed_terms_arrive() throws Exception {
+    String attacked = create(ChannelKind.CHANNEL_KIND_TERM, 0);
+    String mine = create(ChannelKind.CHANNEL_KIND_TERM, 0);
+    byte[] bomb = zeros(64 * 1024 * 1024);
+    byte[] heavy = zeros(12 * 1024 * 1024);
+    var attacker = ChannelServiceGrpc.newStub(newTransport());
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicInteger refused = new AtomicInteger();
+    AtomicInteger accepted = new AtomicInteger();
+    Semaphore inFlight = new Semaphore(4);
+    Thread attack = new Thread(() -> {
+      for (int n = 0; !stop.get(); n++) {
+        inFlight.acquireUninterruptibly();
+        attacker.send(sendRequest(attacked, n % 2 == 0 ? bomb : heavy), new StreamObserver<>() {
+          @Override
+          public void onNext(SendResponse value) {
+            accepted.incrementAndGet();
+          }
+
+          @Override
+          public void onError(Throwable t) {
+            refused.incrementAndGet();
+            inFlight.release();
+          }
+
+          @Override
+          public void onCompleted() {
+            inFlight.release();
+          }
+        });
+      }
+    });
+    attack.start();
+    try {
+      var bystander = ChannelServiceGrpc.newBlockingStub(newTransport());
+      long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+      byte[] small = {(byte) 131, 97, 42}; // 42
+      for (int i = 0; i < 100; i++) {
+        assertEquals(SendResult.SEND_RESULT_OK, bystander.withDeadlineAfter(60, TimeUnit.SECONDS)
+          .send(sendRequest(mine, small)).getResult());
+        assertEquals(ReceiveStatus.RECEIVE_STATUS_MESSAGE, bystander.withDeadlineAfter(60, TimeUnit.SECONDS)
+          .tryReceive(TryReceiveRequest.newBuilder().setChannelId(mine).build()).getStatus());
+        if (System.nanoTime() > deadline) {
+          fail("the bystander got only " + i + " round trips done in 60 s while compressed terms arrived");
+        }
+      }
+    } finally {
+      stop.set(true);
+      attack.join(30_000);
+    }
+    long waitUntil = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (!inFlight.tryAcquire(4) && System.nanoTime() < waitUntil) {
+      sleep(20);
+    }
+    assertTrue(refused.get() > 0, "bombs were refused");
+    assertEquals(accepted.get(), info(attacked).getMessages(), "every valid term was enqueued, once");
+  }
+
+  /** A small send right after a large compressed one, from the same caller, lands after it. */
+  @Test
+  void a_send_never_overtakes_an_earlier_one_of_the_same_caller() throws Exception {
+    String id = create(ChannelKind.CHANNEL_KIND_TERM, 0);
+    var async = ChannelServiceGrpc.newFutureStub(transport);
+    byte[] heavy = zeros(4 * 1024 * 1024);
+    byte[] small = {(byte) 131, 97, 7};
+    var first = async.send(sendRequest(id, heavy));
+    var second = async.send(sendRequest(id, small));
+    assertEquals(SendResult.SEND_RESULT_OK, first.get(30, TimeUnit.SECONDS).getResult());
+    assertEquals(SendResult.SEND_RESULT_OK, second.get(30, TimeUnit.SECONDS).getResult());
+    var r1 = stub.tryReceive(TryReceiveRequest.newBuilder().setChannelId(id).build());
+    var r2 = stub.tryReceive(TryReceiveRequest.newBuilder().setChannelId(id).build());
+    assertEquals(heavy.length, r1.getPayload().size());
+    assertEquals(ByteString.copyFrom(small), r2.getPayload());
+  }
+}
