@@ -6,9 +6,14 @@ import io.github.vertxchannels.impl.grpc.ChannelGrpcService;
 import io.github.vertxchannels.impl.grpc.ServerReflection;
 import io.github.vertxchannels.impl.health.HealthEndpoint;
 import io.github.vertxchannels.impl.health.ServingState;
+import io.github.vertxchannels.impl.metrics.ChannelCounters;
+import io.github.vertxchannels.impl.metrics.Events;
+import io.github.vertxchannels.impl.metrics.MetricsEndpoint;
+import io.github.vertxchannels.impl.metrics.MetricsOptions;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.Http2Settings;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.grpc.server.GrpcServer;
@@ -32,6 +37,7 @@ public final class ChannelGrpcVerticle extends VerticleBase {
   private ChannelServerOptions options;
   private ChannelGrpcService service;
   private HttpServer httpServer;
+  private HttpServer metricsServer;
 
   @Override
   public Future<?> start() {
@@ -52,9 +58,12 @@ public final class ChannelGrpcVerticle extends VerticleBase {
       .setInitialSettings(new Http2Settings().setInitialWindowSize(4 * 1024 * 1024)
         .setMaxFrameSize(1024 * 1024 - 1))
       .setHttp2ConnectionWindowSize(16 * 1024 * 1024);
+    MetricsOptions metricsOptions = MetricsOptions.fromConfig(config());
     return vertx.createHttpServer(httpOptions)
       .requestHandler(service.gate(grpcServer))
+      .connectionHandler(ChannelGrpcVerticle::connectionOpened)
       .listen()
+      .compose(server -> metricsOptions.enabled() ? startMetrics(metricsOptions).map(server) : Future.succeededFuture(server))
       .onSuccess(server -> {
         httpServer = server;
         ServingState.of(vertx).ready();
@@ -70,7 +79,33 @@ public final class ChannelGrpcVerticle extends VerticleBase {
     // then the server stops accepting and closes connections.
     ServingState.of(vertx).draining();
     service.shutdown();
-    return httpServer == null ? Future.succeededFuture() : httpServer.shutdown();
+    Future<Void> metrics = metricsServer == null ? Future.succeededFuture() : metricsServer.close();
+    return Future.all(metrics, httpServer == null ? Future.succeededFuture() : httpServer.shutdown());
+  }
+
+  private Future<HttpServer> startMetrics(MetricsOptions metricsOptions) {
+    try {
+      return MetricsEndpoint.start(vertx, metricsOptions).onSuccess(m -> metricsServer = m);
+    } catch (LinkageError e) {
+      // Micrometer is an optional dependency: the fat jar has it, an embedding application may not.
+      return Future.failedFuture(new IllegalStateException("metrics.enabled needs io.micrometer:micrometer-registry-prometheus"
+        + " on the classpath (missing: " + e.getMessage() + ")"));
+    }
+  }
+
+  /** @return the metrics endpoint's port, or -1 when metrics are disabled */
+  public int metricsPort() {
+    return metricsServer == null ? -1 : metricsServer.actualPort();
+  }
+
+  /** Counts and logs every client connection, and its close. */
+  private static void connectionOpened(HttpConnection connection) {
+    ChannelCounters.connection(1);
+    Events.connectionOpened(connection.remoteAddress(), connection.localAddress());
+    connection.closeHandler(v -> {
+      ChannelCounters.connection(-1);
+      Events.connectionClosed(connection.remoteAddress());
+    });
   }
 
   private static Service describedOnly(io.vertx.grpc.common.ServiceName name, Descriptors.ServiceDescriptor descriptor) {

@@ -3,6 +3,9 @@ package io.github.vertxchannels.impl;
 import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.impl.cluster.ClusterSetup;
 import io.github.vertxchannels.impl.health.ClusterHealth;
+import io.github.vertxchannels.impl.health.ServingState;
+import io.github.vertxchannels.impl.metrics.MetricsEndpoint;
+import io.github.vertxchannels.impl.metrics.MetricsOptions;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
@@ -13,6 +16,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
 import java.io.IOException;
@@ -153,6 +158,7 @@ public final class ChannelsLauncher {
     private final boolean clustered;
     private final boolean clusterHostGiven;
     private ClusterSetup cluster;
+    private MetricsOptions metrics;
     private HazelcastClusterManager manager;
 
     Hooks(JsonObject overrides, boolean clustered, boolean clusterHostGiven) {
@@ -165,12 +171,22 @@ public final class ChannelsLauncher {
     public JsonObject afterConfigParsed(JsonObject config) {
       JsonObject merged = (config == null ? new JsonObject() : config.copy()).mergeIn(overrides);
       cluster = new ClusterSetup(merged);
+      try {
+        metrics = MetricsOptions.fromConfig(merged);
+      } catch (IllegalArgumentException e) {
+        usage(e.getMessage());
+      }
       return merged;
     }
 
     @Override
     public VertxBuilder createVertxBuilder(VertxOptions options) {
       VertxBuilder builder = Vertx.builder().with(options);
+      if (metrics != null && metrics.enabled()) {
+        // Vert.x's own meters (HTTP server, event bus, pools) in the registry GET /metrics renders.
+        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+        builder.withMetrics(new MicrometerMetricsFactory(MetricsEndpoint.registry()));
+      }
       if (clustered) {
         if (!clusterHostGiven) {
           // Never listen beyond the configured interface (loopback by default).
@@ -188,6 +204,12 @@ public final class ChannelsLauncher {
         ClusterSetup.watchOwners(context.vertx(), manager);
         ClusterHealth.watch(context.vertx(), manager);
       }
+    }
+
+    @Override
+    public void beforeStoppingVertx(HookContext context) {
+      // SIGTERM: health turns NOT_SERVING before anything stops, so that balancers move away first.
+      ServingState.of(context.vertx()).draining();
     }
 
     @Override
