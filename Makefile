@@ -58,8 +58,9 @@ clean:
 
 ## conformance: the case catalogue (conformance-tests/cases) on every surface: Java API on the event
 ## bus, Java gRPC client, Python sync and asyncio, cross-language, ETF codecs. Prints one table
-## ending with "conformance: N passed, M failed"; writes conformance-tests/results/latest.md.
-.PHONY: conformance
+## ending with "conformance: N passed, M failed"; writes conformance-tests/target/conformance/latest.md
+## (a test run never rewrites tracked files; conformance-publish copies it to conformance-tests/results/).
+.PHONY: conformance conformance-publish
 CONFORMANCE_OUT := conformance-tests/target/conformance
 conformance: deps build
 	@mkdir -p $(CONFORMANCE_OUT) && rm -f $(CONFORMANCE_OUT)/report.txt
@@ -72,6 +73,10 @@ conformance: deps build
 	cat $(CONFORMANCE_OUT)/report.txt; \
 	if ! tail -n 1 $(CONFORMANCE_OUT)/report.txt | grep -q '^conformance: [0-9]* passed, 0 failed'; then exit 1; fi; \
 	if [ $$rc -ne 0 ]; then echo "maven failed although no case did: see $(CONFORMANCE_OUT)/maven.log"; exit 1; fi
+
+## conformance-publish: copy the last conformance report to the committed example (conformance-tests/results/)
+conformance-publish:
+	cp $(CONFORMANCE_OUT)/latest.md conformance-tests/results/latest.md
 
 # ---------------------------------------------------------------------------------- benchmark
 BENCH_JAR := bench/target/vertx-channels-bench.jar
@@ -90,13 +95,17 @@ bench-quick: deps $(BENCH_JAR)
 	$(PY) bench/bench.py --quick
 
 # --------------------------------------------------------------------------------------- soak
-.PHONY: soak soak-short
+.PHONY: soak soak-short soak-publish
 
 ## soak: load and soak test (issue 8), about 3 minutes: 240 channels, Java + Python sync + asyncio
 ## producers and consumers in 6 processes for 120 s; checks exactly-once, FIFO, no leak (channels,
-## streams, heap back to baseline); writes conformance-tests/soak/results/latest.md, latest.json
+## streams, heap back to baseline); writes conformance-tests/target/soak/latest.md, latest.json
 soak: deps build
 	$(PY) conformance-tests/soak/soak.py
+
+## soak-publish: copy the last `make soak` report to the committed example (conformance-tests/soak/results/)
+soak-publish:
+	cp conformance-tests/target/soak/latest.md conformance-tests/target/soak/latest.json conformance-tests/soak/results/
 
 ## soak-short: the same with 48 channels for 30 s (about a minute; in make test), report in
 ## conformance-tests/target/soak-short/

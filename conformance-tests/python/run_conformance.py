@@ -37,14 +37,10 @@ SURFACES = ["python-sync", "python-asyncio"]
 
 
 def find_contract() -> "pathlib.Path | None":
-    candidates = [os.environ.get("CONFORMANCE_CONTRACT", ""), str(ROOT.parent / "channel-semantics.md"),
-                  str(ROOT.parent / "docs" / "channel-semantics.md"),
-                  str(ROOT.parent.parent / "shared" / "spec" / "channel-semantics.md"),
-                  "/work/shared/spec/channel-semantics.md"]
-    for c in candidates:
-        if c and pathlib.Path(c).is_file():
-            return pathlib.Path(c)
-    return None
+    """$CONFORMANCE_CONTRACT, else the copy in the repository (proto/channel-semantics.md)."""
+    chosen = os.environ.get("CONFORMANCE_CONTRACT") or str(ROOT.parent / "proto" / "channel-semantics.md")
+    path = pathlib.Path(chosen)
+    return path if path.is_file() else None
 
 
 async def run(args: argparse.Namespace) -> int:

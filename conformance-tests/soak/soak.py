@@ -96,9 +96,11 @@ MUST_BE_SEEN = ("channels", "streams", "subscriptions", "HTTP/2 streams", "gRPC 
 KEEPALIVE_MS = 2000
 
 PRESETS = {
-    # name: seconds, channels, max messages per producer, output directory
+    # name: seconds, channels, max messages per producer, output directory. Both under target/: a
+    # run never rewrites tracked files (`make soak-publish` copies the long report to results/).
     "long": dict(seconds=120, channels=240, max_messages=2_000_000,
-                 out=HERE / "results", work=ROOT / "conformance-tests" / "target" / "soak"),
+                 out=ROOT / "conformance-tests" / "target" / "soak",
+                 work=ROOT / "conformance-tests" / "target" / "soak"),
     "short": dict(seconds=30, channels=48, max_messages=200_000,
                   out=ROOT / "conformance-tests" / "target" / "soak-short",
                   work=ROOT / "conformance-tests" / "target" / "soak-short"),

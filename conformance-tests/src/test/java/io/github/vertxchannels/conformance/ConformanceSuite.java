@@ -46,7 +46,9 @@ import org.junit.jupiter.api.TestFactory;
  *       catalogue on python-sync, python-asyncio and etf-python while this JVM runs it on
  *       java-eventbus, java-grpc and etf-java;
  *   <li>runs the cross-language cases with the Python engine as an agent subprocess;
- *   <li>merges everything into {@code target/conformance/report.txt} and {@code results/latest.md}.
+ *   <li>merges everything into {@code target/conformance/report.txt} and {@code target/conformance/latest.md}
+ *       (a run never rewrites tracked files; {@code make conformance-publish} copies the Markdown to
+ *       {@code results/latest.md}, the committed example).
  * </ol>
  *
  * Each verdict then becomes one dynamic test, so that Maven's own report agrees with the table.
@@ -140,9 +142,9 @@ class ConformanceSuite {
     }
 
     Report report = new Report(catalogue, results, otherFailures, rules,
-        contract == null ? null : contract.toString());
+        contract == null ? null : shown(contract));
     Files.writeString(OUT.resolve("report.txt"), report.text());
-    Files.writeString(ROOT.resolve("results/latest.md"), report.markdown("make conformance"));
+    Files.writeString(OUT.resolve("latest.md"), report.markdown("make conformance"));
     report.writeJson(OUT.resolve("results.json"));
 
     List<DynamicTest> tests = new ArrayList<>();
@@ -180,31 +182,28 @@ class ConformanceSuite {
   }
 
   /**
-   * The contract: {@code -Dconformance.contract}, then {@code $CONFORMANCE_CONTRACT}, then
-   * {@code channel-semantics.md} at the repository root or in {@code docs/}, then the shared
-   * spec directory of the development machines.
+   * The contract: {@code -Dconformance.contract}, then {@code $CONFORMANCE_CONTRACT}, else the copy
+   * in the repository, {@code proto/channel-semantics.md}. Nothing outside the checkout is looked at,
+   * so that the run means the same on every machine.
    */
   static Path findContract() {
-    List<String> candidates = new ArrayList<>();
     String prop = System.getProperty("conformance.contract", "");
-    if (!prop.isBlank()) {
-      candidates.add(prop);
-    }
     String env = System.getenv("CONFORMANCE_CONTRACT");
-    if (env != null && !env.isBlank()) {
-      candidates.add(env);
+    Path chosen;
+    if (!prop.isBlank()) {
+      chosen = Path.of(prop);
+    } else if (env != null && !env.isBlank()) {
+      chosen = Path.of(env);
+    } else {
+      chosen = ROOT.resolveSibling("proto").resolve("channel-semantics.md");
     }
-    candidates.add(ROOT.resolveSibling("channel-semantics.md").toString());
-    candidates.add(ROOT.getParent().resolve("docs/channel-semantics.md").toString());
-    // The shared folder beside the checkout (as laid out for developers and CI).
-    candidates.add(ROOT.getParent().resolveSibling("shared").resolve("spec/channel-semantics.md").toString());
-    candidates.add("/work/shared/spec/channel-semantics.md");
-    for (String c : candidates) {
-      if (Files.isRegularFile(Path.of(c))) {
-        return Path.of(c);
-      }
-    }
-    return null;
+    return Files.isRegularFile(chosen) ? chosen.toAbsolutePath() : null;
+  }
+
+  /** The contract's path relative to the checkout when it is inside it (the report is the same everywhere). */
+  private static String shown(Path contract) {
+    Path repo = ROOT.getParent();
+    return contract.startsWith(repo) ? repo.relativize(contract).toString() : contract.toString();
   }
 
   private static String pythonPath() {

@@ -2,6 +2,7 @@ package io.github.vertxchannels.impl;
 
 import io.github.vertxchannels.ChannelAddresses;
 import io.github.vertxchannels.ChannelError;
+import io.github.vertxchannels.impl.metrics.ChannelCounters;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
@@ -25,6 +26,8 @@ public final class ChannelOwner {
   private MessageConsumer<Object> ownerConsumer;
   private MessageConsumer<Object> createConsumer;
   private MessageConsumer<Object> createAnyConsumer;
+  private final Context context;
+  private Runnable metrics = () -> { };
 
   /**
    * @param vertx the Vert.x instance
@@ -34,6 +37,7 @@ public final class ChannelOwner {
    */
   public ChannelOwner(Vertx vertx, Context context, long closedRetentionMs, int maxMessageSize) {
     this.vertx = vertx;
+    this.context = context;
     // In a cluster the owner key starts with this node's tag, so that owner loss can be told apart.
     this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + ChannelRegistry.randomToken(6),
       Scheduler.of(context), closedRetentionMs);
@@ -64,6 +68,7 @@ public final class ChannelOwner {
   public Future<Void> start() {
     EventBus eventBus = vertx.eventBus();
     Codecs.register(eventBus);
+    metrics = ChannelCounters.owner(context, registry::totals);
     ownerConsumer = eventBus.consumer(ChannelAddresses.ownerAddress(registry.ownerKey()), this::route);
     // Creating goes to the channel verticle of the caller's own node (placement: local by default).
     createConsumer = eventBus.localConsumer(ChannelAddresses.CREATE, new CreateHandler(registry));
@@ -73,6 +78,7 @@ public final class ChannelOwner {
 
   /** Unregisters the consumers and closes every channel, waking every waiter. */
   public Future<Void> stop() {
+    metrics.run();
     registry.shutdown();
     return Future.all(ownerConsumer.unregister(), createConsumer.unregister(), createAnyConsumer.unregister()).mapEmpty();
   }

@@ -8,6 +8,7 @@ import io.github.vertxchannels.OwnerLostException;
 import io.github.vertxchannels.ReceiveResult;
 import io.github.vertxchannels.SendAllResult;
 import io.github.vertxchannels.SendResult;
+import io.github.vertxchannels.impl.metrics.ChannelCounters;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
@@ -237,6 +238,7 @@ final class ChannelQueue {
   void requeue(Buffer payload) {
     queue.addFirst(payload);
     size += payload.length();
+    ChannelCounters.redelivered(1);
     dispatch();
   }
 
@@ -262,11 +264,13 @@ final class ChannelQueue {
   private void enqueue(Buffer payload) {
     queue.addLast(payload);
     size += payload.length();
+    ChannelCounters.sent();
   }
 
   private Buffer dequeue() {
     Buffer head = queue.pollFirst();
     size -= head.length();
+    ChannelCounters.received();
     return head;
   }
 
@@ -407,6 +411,7 @@ final class ChannelQueue {
 
   /** Puts messages that were in flight back at the head of the queue in their original order. */
   private void giveBack(List<Buffer> messages) {
+    ChannelCounters.redelivered(messages.size());
     for (int i = messages.size() - 1; i >= 0; i--) {
       Buffer m = messages.get(i);
       queue.addFirst(m);

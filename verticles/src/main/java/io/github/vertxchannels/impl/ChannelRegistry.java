@@ -1,6 +1,8 @@
 package io.github.vertxchannels.impl;
 
+import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.impl.metrics.ChannelCounters;
 
 import java.security.SecureRandom;
 import java.util.Base64;
@@ -104,6 +106,20 @@ final class ChannelRegistry {
 
   int size() {
     return channels.size();
+  }
+
+  /** @return this owner's totals for the metrics (on the owner's event loop: channel state lives there) */
+  ChannelCounters.Totals totals() {
+    long bytes = 0;
+    long receivers = 0;
+    long senders = 0;
+    for (ChannelQueue c : channels.values()) {
+      ChannelInfo info = c.info();
+      bytes += info.size();
+      receivers += info.waitingReceivers();
+      senders += info.waitingSenders();
+    }
+    return new ChannelCounters.Totals(channels.size(), bytes, receivers, senders);
   }
 
   void shutdown() {

@@ -1,17 +1,29 @@
 package io.github.vertxchannels.impl;
 
+import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.impl.cluster.ClusterSetup;
+import io.github.vertxchannels.impl.health.ClusterHealth;
+import io.github.vertxchannels.impl.health.ServingState;
+import io.github.vertxchannels.impl.metrics.MetricsEndpoint;
+import io.github.vertxchannels.impl.metrics.MetricsOptions;
 import io.vertx.core.Deployable;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxBuilder;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.launcher.application.HookContext;
 import io.vertx.launcher.application.VertxApplication;
 import io.vertx.launcher.application.VertxApplicationHooks;
+import io.vertx.micrometer.MicrometerMetricsFactory;
+import io.vertx.micrometer.MicrometerMetricsOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Supplier;
@@ -41,7 +53,20 @@ public final class ChannelsLauncher {
     boolean clusterHostGiven = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
-      if (arg.equals("--host") || arg.equals("--port")) {
+      if (arg.equals("-h") || arg.equals("-help") || arg.equals("--help")) {
+        System.out.print(USAGE);
+        System.exit(0);
+      } else if (arg.equals("-conf") || arg.equals("--conf")) {
+        if (i + 1 >= args.length) {
+          usage(arg + " needs a file or a JSON object");
+        }
+        checkConf(args[i + 1]);
+        rest.add(arg);
+        rest.add(args[++i]);
+      } else if (arg.startsWith("-conf=") || arg.startsWith("--conf=")) {
+        checkConf(arg.substring(arg.indexOf('=') + 1));
+        rest.add(arg);
+      } else if (arg.equals("--host") || arg.equals("--port")) {
         if (i + 1 >= args.length) {
           usage(arg + " needs a value");
         }
@@ -76,9 +101,51 @@ public final class ChannelsLauncher {
     }
   }
 
+  /** One line per option of ours; the launcher's own help lists Vert.x's options at length. */
+  static final String USAGE = String.join(System.lineSeparator(),
+    "Usage: java -jar vertx-channels.jar [--host HOST] [--port PORT] [-conf FILE|JSON] [--cluster] [vert.x options]",
+    "Runs a vertx-channels server: the channel verticle and its gRPC endpoint.",
+    "  --host HOST        address the gRPC server binds (default " + ChannelServerOptions.DEFAULT_HOST + "; overrides config \"host\")",
+    "  --port PORT        gRPC port (default " + ChannelServerOptions.DEFAULT_PORT + ", 0 = any free port; overrides config \"port\")",
+    "  -conf FILE|JSON    the JSON config: a file, or the JSON object itself (keys: see README)",
+    "  --cluster          join a Hazelcast cluster set by the config's \"cluster\" object (loopback by default)",
+    "  -options FILE|JSON Vert.x options (event-loop pool size, ...)",
+    "  -h, --help         this help",
+    "Environment: VERTX_CHANNELS_AUTH_TOKENS=t1,t2 sets the bearer tokens (config \"auth_tokens\").",
+    "Other Vert.x launcher options (-cluster-host, -instances, ...) are passed on unchanged.",
+    "");
+
   private static void usage(String problem) {
     System.err.println("vertx-channels: " + problem);
+    System.err.println("vertx-channels: --help lists the options");
     System.exit(2);
+  }
+
+  /**
+   * The Vert.x launcher only warns about a -conf that is neither a readable JSON file nor a JSON
+   * object, and then starts with an empty config: a typo in a path would silently run the defaults.
+   */
+  private static void checkConf(String value) {
+    String text;
+    if (value.trim().startsWith("{")) {
+      text = value;
+    } else {
+      Path file = Path.of(value);
+      if (!Files.isRegularFile(file)) {
+        usage("-conf " + value + ": no such file");
+      }
+      try {
+        text = Files.readString(file);
+      } catch (IOException | UncheckedIOException e) {
+        usage("-conf " + value + ": cannot read it (" + e.getMessage() + ")");
+        return;
+      }
+    }
+    try {
+      new JsonObject(text);
+    } catch (DecodeException e) {
+      usage("-conf " + value + ": not a JSON object (" + e.getMessage().lines().findFirst().orElse("") + ")");
+    }
   }
 
   private static void put(JsonObject overrides, String key, String value) {
@@ -99,6 +166,7 @@ public final class ChannelsLauncher {
     private final boolean clustered;
     private final boolean clusterHostGiven;
     private ClusterSetup cluster;
+    private MetricsOptions metrics;
     private HazelcastClusterManager manager;
 
     Hooks(JsonObject overrides, boolean clustered, boolean clusterHostGiven) {
@@ -116,12 +184,22 @@ public final class ChannelsLauncher {
         usage("invalid config: " + e.getMessage());
       }
       cluster = new ClusterSetup(merged);
+      try {
+        metrics = MetricsOptions.fromConfig(merged);
+      } catch (IllegalArgumentException e) {
+        usage(e.getMessage());
+      }
       return merged;
     }
 
     @Override
     public VertxBuilder createVertxBuilder(VertxOptions options) {
       VertxBuilder builder = Vertx.builder().with(options);
+      if (metrics != null && metrics.enabled()) {
+        // Vert.x's own meters (HTTP server, event bus, pools) in the registry GET /metrics renders.
+        options.setMetricsOptions(new MicrometerMetricsOptions().setEnabled(true));
+        builder.withMetrics(new MicrometerMetricsFactory(MetricsEndpoint.registry()));
+      }
       if (clustered) {
         if (!clusterHostGiven) {
           // Never listen beyond the configured interface (loopback by default).
@@ -137,7 +215,14 @@ public final class ChannelsLauncher {
     public void afterVertxStarted(HookContext context) {
       if (manager != null) {
         ClusterSetup.watchOwners(context.vertx(), manager);
+        ClusterHealth.watch(context.vertx(), manager);
       }
+    }
+
+    @Override
+    public void beforeStoppingVertx(HookContext context) {
+      // SIGTERM: health turns NOT_SERVING before anything stops, so that balancers move away first.
+      ServingState.of(context.vertx()).draining();
     }
 
     @Override

@@ -15,7 +15,7 @@ import java.util.Set;
 /**
  * The one table of the run (case × surface: pass / FAIL / skip with its reason), the failures,
  * the rule coverage and the final line {@code conformance: N passed, M failed[, K skipped]}, as
- * text (for the terminal) and as Markdown ({@code results/latest.md}).
+ * text (for the terminal) and as Markdown ({@code target/conformance/latest.md}).
  */
 public final class Report {
 

@@ -1,5 +1,6 @@
 package io.github.vertxchannels.impl.grpc;
 
+import io.github.vertxchannels.impl.metrics.ChannelCounters;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpServerRequest;
 
@@ -31,6 +32,7 @@ final class AuthGate implements Handler<HttpServerRequest> {
       next.handle(request);
       return;
     }
+    ChannelCounters.authFailure(request.remoteAddress(), request.path());
     // A trailers-only gRPC response: HTTP 200 with the status in the headers.
     request.response()
       .putHeader("content-type", "application/grpc")

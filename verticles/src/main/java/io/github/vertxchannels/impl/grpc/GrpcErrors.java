@@ -1,6 +1,7 @@
 package io.github.vertxchannels.impl.grpc;
 
 import io.github.vertxchannels.ChannelException;
+import io.github.vertxchannels.impl.metrics.ChannelCounters;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.MessageSizeOverflowException;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -74,6 +75,7 @@ final class GrpcErrors {
   }
 
   static void fail(GrpcServerResponse<?, ?> response, GrpcStatus status, String message) {
+    ChannelCounters.refused(status.code, message);
     try {
       response.status(status).statusMessage(message).end();
     } catch (IllegalStateException alreadyEnded) {
