@@ -36,6 +36,29 @@ class ChannelStreamTest extends ChannelTestBase {
     assertEquals(0, await(ch.info()).messages());
   }
 
+  @org.junit.jupiter.api.Test
+  void a_window_larger_than_max_size_never_stalls_a_blocked_producer__S_EXT_CREDIT_S_EXT_SENDWAIT() throws Exception {
+    // Pushed, unacknowledged bytes count against max_size: a stream whose message window (1024 x
+    // 64 KiB) is far larger than max_size (1 MiB) must still acknowledge what it handed over, or
+    // the blocked producer and the stream wait on each other forever.
+    Channel ch = newChannel(ChannelKind.BYTES, 1 << 20);
+    int count = 300;
+    List<Buffer> got = Collections.synchronizedList(new ArrayList<>());
+    Promise<Void> ended = Promise.promise();
+    vertx.runOnContext(v -> ch.stream(1024).handler(got::add).endHandler(ended::complete));
+    for (int i = 0; i < count; i++) {
+      Buffer b = Buffer.buffer(new byte[64 * 1024]);
+      b.setInt(0, i);
+      assertEquals(SendResult.OK, await(ch.send(b, 30_000)));
+    }
+    await(ch.close());
+    await(ended.future());
+    assertEquals(count, got.size());
+    for (int i = 0; i < count; i++) {
+      assertEquals(i, got.get(i).getInt(0));
+    }
+  }
+
   @ParameterizedTest
   @EnumSource(ChannelKind.class)
   void a_paused_stream_holds_no_more_than_its_credit_and_the_rest_stays_in_the_channel__S_EXT_CREDIT(ChannelKind kind) throws Exception {

@@ -93,8 +93,11 @@ public final class RemoteStream implements AutoCloseable {
     ByteString payload = (ByteString) item;
     handedSeq = seqOfNext++;
     unreturnedBytes += payload.size();
-    // Acknowledge and refill in half-window steps: few frames, and the server never starves.
-    if (handedSeq - ackedSeq >= Math.max(1, windowMessages / 2)) {
+    // Acknowledge and refill in half-window steps: few frames, and the server never starves. Also
+    // when nothing else was pushed yet: pushed, unacknowledged bytes count against the channel's
+    // max_size, so waiting for half a window that is larger than max_size would stall producers.
+    if (handedSeq - ackedSeq >= Math.max(1, windowMessages / 2) || unreturnedBytes * 2 >= windowBytes
+        || inbox.isEmpty()) {
       write(ClientFrame.newBuilder().setAck(Ack.newBuilder().setUpToSeq(handedSeq)).build());
       write(ClientFrame.newBuilder().setCredit(Credit.newBuilder()
         .setMessages((int) (handedSeq - ackedSeq)).setBytes(unreturnedBytes)).build());

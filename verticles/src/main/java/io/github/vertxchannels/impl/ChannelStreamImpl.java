@@ -137,8 +137,12 @@ final class ChannelStreamImpl implements ChannelStream, ChannelSubscriber.Listen
         h.handle(next);
       }
     }
-    // Return credit in half-window steps: fewer flow messages, and the owner keeps pushing.
-    if (!ended && subscriber != null && handedSeq - ackedSeq >= Math.max(1, window / 2)) {
+    // Return credit in half-window steps: fewer flow messages, and the owner keeps pushing. Also
+    // whenever everything pushed was handed over: pushed, unacknowledged bytes count against the
+    // channel's max_size (S-EXT-CREDIT), so a window larger than max_size would otherwise stall
+    // both the producer (busy) and this stream (no acknowledgement before half a window).
+    if (!ended && subscriber != null && handedSeq > ackedSeq
+        && (handedSeq - ackedSeq >= Math.max(1, window / 2) || pending.isEmpty())) {
       subscriber.flow(handedSeq - ackedSeq, 0, handedSeq, false);
       ackedSeq = handedSeq;
     }
