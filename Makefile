@@ -5,9 +5,9 @@ PY := /usr/bin/python3
 JAR := verticles/target/vertx-channels.jar
 # Debian packages the build and the tests need (this project's machines are Debian 12).
 APT_PACKAGES := erlang-base python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc \
-                python3-pytest python3-pytest-asyncio python3-matplotlib python3-tqdm
+                python3-pytest python3-pytest-asyncio python3-matplotlib python3-tqdm mypy
 
-.PHONY: all deps build run test test-java test-python check-stubs stubs clean
+.PHONY: all deps build run test test-java test-python typecheck check-stubs stubs clean
 
 all: build
 
@@ -38,7 +38,7 @@ run: build
 	java $(JAVA_OPTS) -jar $(JAR) $(ARGS)
 
 ## test: every test suite (Java, Python, conformance) and a quick run of the benchmark harness
-test: deps test-java check-stubs test-python conformance bench-quick soak-short
+test: deps test-java check-stubs typecheck test-python conformance bench-quick soak-short
 
 test-java:
 	./mvnw -B install
@@ -49,6 +49,10 @@ check-stubs: deps
 ## stubs: regenerate the Python gRPC stubs from proto/ (with Debian's protoc, see python-grpc-client/README.md)
 stubs: deps
 	bash python-grpc-client/scripts/gen_stubs.sh
+
+## typecheck: mypy, strict on the Python package (config: python-grpc-client/pyproject.toml [tool.mypy])
+typecheck: deps
+	cd python-grpc-client && mypy
 
 test-python: deps build
 	cd python-grpc-client && $(PY) -m pytest -q -p no:cacheprovider tests

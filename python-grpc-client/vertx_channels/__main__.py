@@ -200,7 +200,7 @@ def _credentials(args: argparse.Namespace) -> Optional[grpc.ChannelCredentials]:
 
 
 def _token(args: argparse.Namespace) -> Optional[str]:
-    token = args.token if args.token is not None else os.environ.get(TOKEN_ENV)
+    token: Optional[str] = args.token if args.token is not None else os.environ.get(TOKEN_ENV)
     if token is None:
         return None
     if not token:

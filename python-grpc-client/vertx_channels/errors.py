@@ -40,7 +40,7 @@ the built-in :class:`TypeError`.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, Optional, Type
 
 import grpc
 
@@ -224,7 +224,7 @@ class ClientClosed(ChannelError, RuntimeError):
     """The :class:`~vertx_channels.Client` was closed; create a new one with ``connect()``."""
 
 
-_BY_CODE: dict = {
+_BY_CODE: Dict[Any, Type[ChannelError]] = {
     grpc.StatusCode.NOT_FOUND: ChannelNotFound,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
     grpc.StatusCode.FAILED_PRECONDITION: WrongChannelKind,
@@ -274,5 +274,5 @@ def _server_error(error: grpc.RpcError) -> Optional[str]:
         metadata = None
     for key, value in metadata or ():
         if key == _ERROR_TRAILER:
-            return value
+            return str(value)
     return None

@@ -103,7 +103,7 @@ from collections import Counter
 import struct
 import zlib
 from itertools import chain
-from typing import Any, Iterator, List, Tuple, Union
+from typing import Any, Callable, Dict, Iterator, List, Tuple, Type, TypeVar, Union
 
 __all__ = [
     "binary_to_term",
@@ -252,7 +252,7 @@ class _Opaque:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._etf == other._etf  # type: ignore[attr-defined]
+        return bool(self._etf == other._etf)  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._etf))
@@ -316,9 +316,14 @@ class BitString(_Opaque):
         return _opaque(cls, _pack_bit_binary(77, len(data), bits) + data)
 
 
-def _opaque(cls: type, raw: bytes) -> Any:
-    obj = object.__new__(cls)
-    obj._etf = raw
+_T = TypeVar("_T")
+
+
+def _opaque(cls: Type[_T], raw: bytes) -> _T:
+    """An instance of one of the opaque term classes (Pid, Ref, Fun, ...) holding ``raw`` ETF,
+    made without running its constructor."""
+    obj: _T = object.__new__(cls)
+    obj._etf = raw  # type: ignore[attr-defined]
     return obj
 
 
@@ -337,8 +342,8 @@ _SPECIAL_ATOMS = {
 _ATOM_CACHE_MAX = 8192
 # raw atom bytes -> decoded value; separate caches as Latin-1 and UTF-8
 # give different text for the same non-ASCII bytes.
-_utf8_atoms: dict = {}
-_latin1_atoms: dict = {}
+_utf8_atoms: Dict[bytes, Any] = {}
+_latin1_atoms: Dict[bytes, Any] = {}
 
 _MISSING = object()
 
@@ -429,8 +434,9 @@ def _need(buf_end: int, pos: int, size: int, tag: int, start: int) -> int:
 def _decode(buf: bytes, pos: int, max_depth: int) -> Any:
     """Decode exactly one term from ``buf[pos:]`` (no trailing bytes)."""
     end = len(buf)
-    stack: list = []
+    stack: List[Any] = []
     push = stack.append
+    val: Any
     utf8_atoms = _utf8_atoms
     latin1_atoms = _latin1_atoms
     missing = _MISSING
@@ -741,7 +747,7 @@ def _decode(buf: bytes, pos: int, max_depth: int) -> Any:
 _MAX_KEYS_PER_HASH = 64
 
 
-def _make_map(items: list, offset: int) -> dict:
+def _make_map(items: List[Any], offset: int) -> Dict[Any, Any]:
     try:
         if len(items) > 2 * _MAX_KEYS_PER_HASH:
             crowd = max(Counter(map(hash, items[::2])).values())
@@ -780,7 +786,7 @@ def _erl_type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def _make_fun(buf: bytes, items: list, offset: int, pos: int) -> Fun:
+def _make_fun(buf: bytes, items: List[Any], offset: int, pos: int) -> Fun:
     size = _u32(buf, offset + 1)[0]
     module, old_index, old_uniq, pid = items[0], items[1], items[2], items[3]
     if not (
@@ -1029,7 +1035,7 @@ def term_to_binary(value: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bytes:
     return bytes(out)
 
 
-def _is_byte_list(v: list) -> bool:
+def _is_byte_list(v: List[Any]) -> bool:
     for x in v:
         if type(x) is not int or not 0 <= x <= 255:
             return False
@@ -1068,7 +1074,9 @@ def _bench(seconds: float = 1.0) -> None:
     for name, value in cases:
         data = term_to_binary(value)
         assert binary_to_term(data) == value
-        for label, fn, arg in (("decode", binary_to_term, data), ("encode", term_to_binary, value)):
+        ops: List[Tuple[str, Callable[[Any], Any], Any]] = [
+            ("decode", binary_to_term, data), ("encode", term_to_binary, value)]
+        for label, fn, arg in ops:
             count = 0
             t0 = time.perf_counter()
             deadline = t0 + seconds
