@@ -80,14 +80,23 @@ conformance: deps build
 # ---------------------------------------------------------------------------------- benchmark
 BENCH_JAR := bench/target/vertx-channels-bench.jar
 
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-publish
 
 $(BENCH_JAR): $(JAR) bench/pom.xml $(shell find bench/src -type f 2>/dev/null)
 	$(MVN) install -DskipTests -pl bench
 
-## bench: the benchmark (issue 6), about 10 minutes: bench/results/latest.json, latest.md, throughput.png
+## bench: the benchmark (issues 6 and 14), about 20 minutes: bench/target/bench/latest.json,
+## latest.md, throughput.png (a run never rewrites tracked files; see bench-publish)
 bench: deps $(BENCH_JAR)
 	$(PY) bench/bench.py
+
+## bench-publish: copy the last full `make bench` run (bench/target/bench) to the committed bench/results/
+bench-publish:
+	@test -f bench/target/bench/latest.json || { echo "no full run in bench/target/bench: run make bench first"; exit 1; }
+	@grep -q '"profile": "full"' bench/target/bench/latest.json || { echo "bench/target/bench holds no full run"; exit 1; }
+	cp bench/target/bench/latest.json bench/target/bench/latest.md bench/results/
+	@if [ -f bench/target/bench/throughput.png ]; then cp bench/target/bench/throughput.png bench/results/; fi
+	@echo "bench/results/ updated from bench/target/bench: review and commit it"
 
 ## bench-quick: the same harness with tiny sizes (seconds); ends "bench-quick: N passed, 0 failed", asserts no speed
 bench-quick: deps $(BENCH_JAR)
