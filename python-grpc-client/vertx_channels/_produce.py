@@ -402,24 +402,39 @@ class SyncProducer:
 
     def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
         self.raise_failures()
+        entry: Optional[_Exact] = None
         with self._cond:
             now = time.monotonic()
             st = self._stream
             if st is not None and st.core.over:
                 st = self._stream = None
-            if st is not None and st.core.try_reserved(self._count, payload):
-                self._count += 1
+            if st is None or not st.core.reserving:
+                if (self._burst.starting(now) or burst) and not self._client._closed:
+                    if st is None:
+                        st = self._open((RESERVE_BYTES, RESERVE_MESSAGES))
+                    else:
+                        st.core.request_reserve(RESERVE_BYTES, RESERVE_MESSAGES)
+                        self._cond.notify_all()
+            else:
                 self._burst.last_send = now
-                if self._writer_waiting:
-                    self._cond.notify_all()
-                return
-            burst = self._burst.starting(now) or burst
-            if st is None and burst and not self._client._closed:
-                st = self._open((RESERVE_BYTES, RESERVE_MESSAGES))
-            elif st is not None and burst and not st.core.reserving:
-                st.core.request_reserve(RESERVE_BYTES, RESERVE_MESSAGES)
-            entry: Optional[_Exact] = None
-            if st is not None:
+            if st is not None and st.core.reserving:
+                core = st.core
+                if core.pending_resets:
+                    # The answer to our Reserve is one round trip away: wait for it rather than
+                    # send exactly, which is no faster and would take room outside the credit.
+                    deadline = now + FLUSH_WAIT_S
+                    while core.pending_resets and core.reserving and not core.over:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            break
+                        self._cond.wait(remaining)
+                if core.try_reserved(self._count, payload):
+                    self._count += 1
+                    if self._writer_waiting:
+                        self._cond.notify_all()
+                    return
+            if st is not None and not st.core.over:
+                # No credit for it: ask the server exactly, in order behind the pipelined sends.
                 entry = _Exact(payload, timeout_ms)
                 st.core.add_exact(entry)
                 self._cond.notify_all()
@@ -581,21 +596,30 @@ class AioProducer:
         st = self._stream
         if st is not None and st.core.over:
             st = self._stream = None
-        if st is not None and st.core.try_reserved(self._count, payload):
-            self._count += 1
+        if st is None or not st.core.reserving:
+            if (self._burst.starting(now) or burst) and not self._client._closed:
+                if st is None:
+                    st = self._open((RESERVE_BYTES, RESERVE_MESSAGES))
+                else:
+                    st.core.request_reserve(RESERVE_BYTES, RESERVE_MESSAGES)
+                    st.wake.set()
+        else:
             self._burst.last_send = now
-            st.wake.set()
-            if len(st.core.outbox) >= FRAME_MESSAGES:
-                await asyncio.sleep(0)  # let the writer take a frame's worth
-            return
-        burst = self._burst.starting(now) or burst
-        if st is None and burst and not self._client._closed:
-            st = self._open((RESERVE_BYTES, RESERVE_MESSAGES))
-        elif st is not None and burst and not st.core.reserving:
-            st.core.request_reserve(RESERVE_BYTES, RESERVE_MESSAGES)
-        if st is None:
+        if st is not None and st.core.reserving:
+            if st.core.pending_resets:
+                # the answer to our Reserve is one round trip away: wait for it
+                await self._wait(lambda core: not (core.pending_resets and core.reserving),
+                                 FLUSH_WAIT_S)
+            if st.core.try_reserved(self._count, payload):
+                self._count += 1
+                st.wake.set()
+                if len(st.core.outbox) >= FRAME_MESSAGES:
+                    await asyncio.sleep(0)  # let the writer take a frame's worth
+                return
+        if st is None or st.core.over:
             await self._unary(payload, timeout_ms)
         else:
+            # no credit for it: ask the server exactly, in order behind the pipelined sends
             entry = _Exact(payload, timeout_ms)
             entry.future = asyncio.get_running_loop().create_future()
             st.core.add_exact(entry)
@@ -691,6 +715,8 @@ class AioProducer:
                     break
                 st.core.feed(frame)
                 st.changed.set()
+                if st.core.drained:
+                    st.wake.set()  # the writer's idle clock starts
         except asyncio.CancelledError:
             cause = None
         except grpc.RpcError as e:
