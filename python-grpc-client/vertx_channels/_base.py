@@ -208,6 +208,7 @@ def info_dict(info: "pb.ChannelInfo") -> Dict[str, Any]:
         "messages": info.messages,
         "waiting_receivers": info.waiting_receivers,
         "waiting_senders": info.waiting_senders,
+        "reserved_bytes": info.reserved_bytes,
     }
 
 

@@ -47,9 +47,10 @@ class ChannelClosed(_message.Message):
     def __init__(self) -> None: ...
 
 class ChannelInfo(_message.Message):
-    __slots__ = ["closed", "id", "kind", "max_size", "messages", "reserved_bytes", "size", "waiting_receivers", "waiting_senders"]
+    __slots__ = ["closed", "id", "in_flight_bytes", "kind", "max_size", "messages", "reserved_bytes", "size", "waiting_receivers", "waiting_senders"]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
+    IN_FLIGHT_BYTES_FIELD_NUMBER: _ClassVar[int]
     KIND_FIELD_NUMBER: _ClassVar[int]
     MAX_SIZE_FIELD_NUMBER: _ClassVar[int]
     MESSAGES_FIELD_NUMBER: _ClassVar[int]
@@ -59,6 +60,7 @@ class ChannelInfo(_message.Message):
     WAITING_SENDERS_FIELD_NUMBER: _ClassVar[int]
     closed: bool
     id: str
+    in_flight_bytes: int
     kind: ChannelKind
     max_size: int
     messages: int
@@ -66,7 +68,7 @@ class ChannelInfo(_message.Message):
     size: int
     waiting_receivers: int
     waiting_senders: int
-    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ChannelKind, str]] = ..., size: _Optional[int] = ..., max_size: _Optional[int] = ..., closed: bool = ..., messages: _Optional[int] = ..., waiting_receivers: _Optional[int] = ..., waiting_senders: _Optional[int] = ..., reserved_bytes: _Optional[int] = ...) -> None: ...
+    def __init__(self, id: _Optional[str] = ..., kind: _Optional[_Union[ChannelKind, str]] = ..., size: _Optional[int] = ..., max_size: _Optional[int] = ..., closed: bool = ..., messages: _Optional[int] = ..., waiting_receivers: _Optional[int] = ..., waiting_senders: _Optional[int] = ..., reserved_bytes: _Optional[int] = ..., in_flight_bytes: _Optional[int] = ...) -> None: ...
 
 class ClientFrame(_message.Message):
     __slots__ = ["ack", "credit", "open", "release", "reserve", "send"]

@@ -46,7 +46,10 @@ public final class ChannelAddresses {
   public static final String RESULT = "result";
   /** Header: an id chosen by a requester for a blocking receive, so that it can cancel it. */
   public static final String RECEIVE_ID = "rid";
-  /** Header: the subscription id. */
+  /**
+   * Header: the subscription id. On a {@code send} it names the sender's own subscription, whose
+   * reservation is not counted against that send (S-EXT-RESERVE).
+   */
   public static final String SUBSCRIPTION = "sub";
   /** Header: the address the owner pushes a subscription's events to. */
   public static final String SUBSCRIBER = "subscriber";
@@ -66,6 +69,12 @@ public final class ChannelAddresses {
   public static final String RETURNED = "returned";
   /** Header: how many payloads of a send-all were enqueued. */
   public static final String SENT = "sent";
+  /** Header on a {@code send-credit} event: the grant replaces every earlier one (the answer to a reserve). */
+  public static final String RESET = "reset";
+  /** Header on a {@code send-reserved} reply: the indexes of the payloads refused as invalid, comma-separated. */
+  public static final String INVALID = "invalid";
+  /** Header on a {@code send-reserved} reply: why the first refused payload was refused. */
+  public static final String DETAIL = "detail";
 
   /** Action: look a channel up (reply: info JSON). Header {@link #KIND} optional. */
   public static final String ACTION_ATTACH = "attach";
@@ -95,6 +104,20 @@ public final class ChannelAddresses {
   public static final String ACTION_FLOW = "flow";
   /** Action: end a subscription; unacknowledged messages return to the head (fire and forget). */
   public static final String ACTION_UNSUBSCRIBE = "unsubscribe";
+  /**
+   * Action: set the producer credit target of subscription {@link #SUBSCRIPTION} (S-EXT-RESERVE)
+   * to {@link #CREDIT_BYTES} and {@link #CREDIT_MESSAGES} (fire and forget). Revokes what it holds;
+   * answered by a {@link #EVENT_SEND_CREDIT} event with {@link #RESET}, then topped up by more
+   * such events as room frees. Ending the subscription gives the reservation back.
+   */
+  public static final String ACTION_RESERVE = "reserve";
+  /**
+   * Action: reserved sends of subscription {@link #SUBSCRIPTION} (body: a {@code DeliveryBatch}):
+   * enqueued without a room check, using its producer credit. Reply header {@link #RESULT}
+   * ({@code ok} or {@code closed}), with {@link #INVALID} and {@link #DETAIL} when some payloads
+   * were malformed terms (those are not enqueued; their credit is used all the same).
+   */
+  public static final String ACTION_SEND_RESERVED = "send-reserved";
 
   /** Subscriber event: a batch of messages ({@code DeliveryBatch} body). */
   public static final String EVENT_DELIVERIES = "deliveries";
@@ -102,6 +125,8 @@ public final class ChannelAddresses {
   public static final String EVENT_CLOSED = "closed";
   /** Subscriber event: the answer to a release. */
   public static final String EVENT_RELEASED = "released";
+  /** Subscriber event: producer credit, headers {@link #CREDIT_BYTES}, {@link #CREDIT_MESSAGES}, {@link #RESET}. */
+  public static final String EVENT_SEND_CREDIT = "send-credit";
 
   /**
    * @param ownerKey an owner key

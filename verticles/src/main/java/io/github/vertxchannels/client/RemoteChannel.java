@@ -121,7 +121,8 @@ public final class RemoteChannel {
   static ChannelInfo info(io.github.vertxchannels.grpc.v1.ChannelInfo p) {
     return new ChannelInfo(p.getId(),
       p.getKind() == io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM ? ChannelKind.TERM : ChannelKind.BYTES,
-      p.getSize(), p.getMaxSize(), p.getClosed(), p.getMessages(), p.getWaitingReceivers(), p.getWaitingSenders());
+      p.getSize(), p.getMaxSize(), p.getClosed(), p.getMessages(), p.getWaitingReceivers(), p.getWaitingSenders(),
+      p.getReservedBytes(), p.getInFlightBytes());
   }
 
   static io.github.vertxchannels.grpc.v1.ChannelKind kind(ChannelKind kind) {

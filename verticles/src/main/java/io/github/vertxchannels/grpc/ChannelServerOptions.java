@@ -33,6 +33,23 @@ public class ChannelServerOptions {
   public static final long DEFAULT_KEEPALIVE_INTERVAL_MS = 10_000;
   /** Default placement of new channels: on the node the client is connected to. */
   public static final String DEFAULT_PLACEMENT = "local";
+  /**
+   * Default cap of the producer credit one Stream may hold (S-EXT-RESERVE): 4 MiB (never more
+   * than the channel's max_size either). Enough for full-speed pipelining of 64 KiB messages.
+   */
+  public static final long DEFAULT_MAX_RESERVE_BYTES_PER_STREAM = 4L * 1024 * 1024;
+  /** Cap of the producer credit one Stream may hold, in messages (S-EXT-RESERVE). */
+  public static final int MAX_RESERVE_MESSAGES_PER_STREAM = 4096;
+  /**
+   * The most payloads one Stream Send frame may carry; a frame with more ends the call with
+   * RESOURCE_EXHAUSTED (each payload costs the server memory beyond its bytes).
+   */
+  public static final int MAX_PAYLOADS_PER_SEND = 4096;
+  /**
+   * What every payload of a send costs in max_pending_bytes_per_connection accounting on top of
+   * its length (its bookkeeping in the server), so that empty payloads are not free.
+   */
+  public static final int PAYLOAD_COST_BYTES = 64;
   /** Bytes of gRPC and protobuf framing allowed on top of the largest payload. */
   public static final int FRAMING_HEADROOM = 64 * 1024;
 
@@ -48,6 +65,7 @@ public class ChannelServerOptions {
   private List<String> authTokens = new ArrayList<>();
   private int maxChannelsPerConnection;
   private long maxPendingBytesPerConnection;
+  private long maxReserveBytesPerStream = DEFAULT_MAX_RESERVE_BYTES_PER_STREAM;
 
   /** Options with every default. */
   public ChannelServerOptions() {
@@ -67,7 +85,7 @@ public class ChannelServerOptions {
    *
    * @param json keys {@code host, port, max_message_size, batch_max_bytes, batch_max_messages,
    *             keepalive_interval_ms, placement, tls: {cert, key}, auth_tokens, max_channels_per_connection,
-   *             max_pending_bytes_per_connection}
+   *             max_pending_bytes_per_connection, max_reserve_bytes_per_stream}
    */
   public ChannelServerOptions(JsonObject json) {
     setHost(json.getString("host", DEFAULT_HOST));
@@ -89,6 +107,7 @@ public class ChannelServerOptions {
     }
     setMaxChannelsPerConnection(json.getInteger("max_channels_per_connection", 0));
     setMaxPendingBytesPerConnection(json.getLong("max_pending_bytes_per_connection", 0L));
+    setMaxReserveBytesPerStream(json.getLong("max_reserve_bytes_per_stream", DEFAULT_MAX_RESERVE_BYTES_PER_STREAM));
   }
 
   /** @return these options as JSON */
@@ -103,7 +122,8 @@ public class ChannelServerOptions {
       .put("placement", placement)
       .put("auth_tokens", new JsonArray(new ArrayList<>(authTokens)))
       .put("max_channels_per_connection", maxChannelsPerConnection)
-      .put("max_pending_bytes_per_connection", maxPendingBytesPerConnection);
+      .put("max_pending_bytes_per_connection", maxPendingBytesPerConnection)
+      .put("max_reserve_bytes_per_stream", maxReserveBytesPerStream);
     if (tlsCertPath != null) {
       json.put("tls", new JsonObject().put("cert", tlsCertPath).put("key", tlsKeyPath));
     }
@@ -296,6 +316,24 @@ public class ChannelServerOptions {
       throw new IllegalArgumentException("max_pending_bytes_per_connection must not be negative, got " + max);
     }
     this.maxPendingBytesPerConnection = max;
+    return this;
+  }
+
+  /** @return the most producer credit (reserved room) one Stream may hold, in bytes */
+  public long getMaxReserveBytesPerStream() {
+    return maxReserveBytesPerStream;
+  }
+
+  /**
+   * @param max the most producer credit one Stream may hold, in bytes (S-EXT-RESERVE): a Reserve
+   *            frame asking for more is capped to it (and to the channel's max_size). 0 turns
+   *            reservations off (every Reserve is answered with no credit).
+   */
+  public ChannelServerOptions setMaxReserveBytesPerStream(long max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max_reserve_bytes_per_stream must not be negative, got " + max);
+    }
+    this.maxReserveBytesPerStream = max;
     return this;
   }
 }

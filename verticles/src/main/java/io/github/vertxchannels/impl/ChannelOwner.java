@@ -50,6 +50,8 @@ public final class ChannelOwner {
     actions.put(ChannelAddresses.ACTION_SUBSCRIBE, new SubscriptionHandlers.Subscribe(registry, eventBus));
     actions.put(ChannelAddresses.ACTION_FLOW, new SubscriptionHandlers.Flow(registry));
     actions.put(ChannelAddresses.ACTION_UNSUBSCRIBE, new SubscriptionHandlers.Unsubscribe(registry));
+    actions.put(ChannelAddresses.ACTION_RESERVE, new ReservationHandlers.Reserve(registry));
+    actions.put(ChannelAddresses.ACTION_SEND_RESERVED, new ReservationHandlers.SendReserved(registry, maxMessageSize));
   }
 
   /** @return this owner's key, the first part of every channel id it hands out */

@@ -3,6 +3,7 @@ package io.github.vertxchannels.impl;
 import io.github.vertxchannels.ChannelError;
 import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
+import io.github.vertxchannels.ChannelProtocolException;
 import io.github.vertxchannels.OwnerLostException;
 import io.github.vertxchannels.ReceiveResult;
 import io.github.vertxchannels.SendAllResult;
@@ -42,8 +43,19 @@ final class ChannelQueue {
 
   /** Receivers able to take a message, in the order they started waiting (S-FIX-WAITERS). */
   private final ArrayDeque<Receiver> receivers = new ArrayDeque<>();
-  /** Blocked senders, in arrival order (S-EXT-SENDWAIT). */
-  private final ArrayDeque<PendingSend> senders = new ArrayDeque<>();
+  /**
+   * Blocked senders and reservations wanting more room, in arrival order (S-EXT-SENDWAIT): a
+   * reservation top-up waits its turn like a blocking send, so neither starves the other.
+   */
+  private final ArrayDeque<Object> senders = new ArrayDeque<>();
+  /** How many of {@link #senders} are blocked sends (the rest are reservations). */
+  private int blockedSends;
+  /** Bytes pushed to subscriptions and not acknowledged: held for redelivery, so they take room. */
+  private long inFlightBytes;
+  /** Producer reservations by subscription id (S-EXT-RESERVE). */
+  private final Map<String, Reservation> reservations = new LinkedHashMap<>();
+  /** Sum of the reservations' held bytes. */
+  private long reservedBytes;
   /** Push subscriptions by id, with or without credit. */
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
 
@@ -95,18 +107,31 @@ final class ChannelQueue {
     return receivers.isEmpty() && senders.isEmpty() && subscriptions.isEmpty();
   }
 
+
+
   ChannelInfo info() {
-    return new ChannelInfo(id, kind, size, maxSize, closed, queue.size(), receivers.size(), senders.size());
+    return new ChannelInfo(id, kind, size, maxSize, closed, queue.size(), receivers.size(), blockedSends,
+      reservedBytes, inFlightBytes);
   }
 
   // ----------------------------------------------------------------------------------- send
 
   /** Non-blocking send (S-SEND-1..5). The payload has already been validated for its kind. */
   SendResult send(Buffer payload) {
+    return send(payload, null);
+  }
+
+  /**
+   * Non-blocking send by the holder of a subscription: its own reservation is not counted against
+   * it (S-EXT-RESERVE).
+   *
+   * @param ownSubscription the sender's subscription id, or {@code null}
+   */
+  SendResult send(Buffer payload, String ownSubscription) {
     if (closed) {
       return SendResult.CLOSED;
     }
-    if (!fits(payload.length())) {
+    if (!fits(payload.length(), reservations.get(ownSubscription))) {
       return SendResult.BUSY;
     }
     enqueue(payload);
@@ -119,8 +144,13 @@ final class ChannelQueue {
    * {@code OK} or {@code CLOSED}; fails with TIMEOUT, or TOO_LARGE at once when it can never fit.
    */
   Future<SendResult> sendWait(Buffer payload, long timeoutMs) {
+    return sendWait(payload, timeoutMs, null);
+  }
+
+  /** Blocking send by the holder of a subscription (see {@link #send(Buffer, String)}). */
+  Future<SendResult> sendWait(Buffer payload, long timeoutMs, String ownSubscription) {
     int n = payload.length();
-    return sendAllWait(List.of(payload), timeoutMs).transform(ar -> {
+    return sendAllWait(List.of(payload), timeoutMs, ownSubscription).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(ar.cause());
       }
@@ -143,6 +173,11 @@ final class ChannelQueue {
    * Fails with TOO_LARGE at once, enqueueing nothing, when one of them can never fit.
    */
   Future<SendAllResult> sendAllWait(List<Buffer> payloads, long timeoutMs) {
+    return sendAllWait(payloads, timeoutMs, null);
+  }
+
+  /** Blocking sends by the holder of a subscription (see {@link #send(Buffer, String)}). */
+  Future<SendAllResult> sendAllWait(List<Buffer> payloads, long timeoutMs, String ownSubscription) {
     int total = payloads.size();
     if (closed) {
       return Future.succeededFuture(new SendAllResult(0, total, true, false));
@@ -156,7 +191,7 @@ final class ChannelQueue {
         }
       }
     }
-    PendingSend pending = new PendingSend(payloads);
+    PendingSend pending = new PendingSend(payloads, ownSubscription);
     // Earlier waiting senders go first, even when these payloads would fit now.
     if (senders.isEmpty() && admit(pending)) {
       dispatch();
@@ -170,9 +205,11 @@ final class ChannelQueue {
     }
     pending.promise = Promise.promise();
     senders.addLast(pending);
+    blockedSends++;
     if (timeoutMs > 0) {
       pending.timer = scheduler.setTimer(timeoutMs, () -> {
         if (senders.remove(pending)) {
+          blockedSends--;
           pending.promise.complete(pending.result(false, true));
           // The next waiting sender may fit where this one's next payload did not.
           dispatch();
@@ -189,7 +226,8 @@ final class ChannelQueue {
 
   /** Enqueues the sender's next payloads while they fit. @return whether all of them are in */
   private boolean admit(PendingSend s) {
-    while (s.next < s.payloads.size() && fits(s.payloads.get(s.next).length())) {
+    Reservation own = reservations.get(s.ownSubscription);
+    while (s.next < s.payloads.size() && fits(s.payloads.get(s.next).length(), own)) {
       enqueue(s.payloads.get(s.next++));
     }
     return s.next == s.payloads.size();
@@ -202,8 +240,23 @@ final class ChannelQueue {
     dispatch();
   }
 
-  private boolean fits(int n) {
-    return maxSize == 0 || size + n <= maxSize;
+  /**
+   * Backpressure (S-SEND-2, S-EXT-RESERVE): the queued bytes, the bytes pushed and not
+   * acknowledged, and the room reserved by others all count as taken.
+   *
+   * @param own the sender's own reservation (not counted against it), or {@code null}
+   */
+  private boolean fits(int n, Reservation own) {
+    if (maxSize == 0) {
+      return true;
+    }
+    long others = reservedBytes - (own == null ? 0 : own.heldBytes);
+    return size + inFlightBytes + others + n <= maxSize;
+  }
+
+  /** Room nobody holds: neither queued, in flight nor reserved. */
+  private long freeRoom() {
+    return maxSize == 0 ? Long.MAX_VALUE : Math.max(0, maxSize - size - inFlightBytes - reservedBytes);
   }
 
   private void enqueue(Buffer payload) {
@@ -283,10 +336,19 @@ final class ChannelQueue {
     }
     closed = true;
     while (!senders.isEmpty()) {
-      PendingSend s = senders.pollFirst();
-      scheduler.cancelTimer(s.timer);
-      s.promise.complete(s.result(true, false));
+      if (senders.pollFirst() instanceof PendingSend s) {
+        scheduler.cancelTimer(s.timer);
+        s.promise.complete(s.result(true, false));
+      }
     }
+    blockedSends = 0;
+    // Closing stops granting: reserved room is released; reserved sends now answer closed.
+    for (Reservation r : reservations.values()) {
+      r.queued = false;
+      r.heldBytes = 0;
+      r.heldMessages = 0;
+    }
+    reservedBytes = 0;
     dispatch();
   }
 
@@ -313,7 +375,7 @@ final class ChannelQueue {
    */
   void flow(Subscription sub, long creditMessages, long creditBytes, long ackUpTo, boolean release) {
     if (ackUpTo > 0) {
-      sub.ack(ackUpTo);
+      inFlightBytes -= sub.ack(ackUpTo);
     }
     if (release) {
       receivers.remove(sub);
@@ -339,16 +401,129 @@ final class ChannelQueue {
     }
     receivers.remove(sub);
     giveBack(sub.releaseAll());
+    unreserve(subscriptionId);
     dispatch();
   }
 
-  /** Puts messages back at the head of the queue in their original order. */
+  /** Puts messages that were in flight back at the head of the queue in their original order. */
   private void giveBack(List<Buffer> messages) {
     for (int i = messages.size() - 1; i >= 0; i--) {
       Buffer m = messages.get(i);
       queue.addFirst(m);
       size += m.length();
+      inFlightBytes -= m.length();
     }
+  }
+
+  // --------------------------------------------------------------------------- reservations
+
+  /**
+   * Sets the producer credit target of a subscription's stream (S-EXT-RESERVE): revokes what it
+   * holds, then grants what it may have now. The answer is always one grant with reset, sent to
+   * the subscription's sink; later top-ups follow as room frees. A stream waits for room in the
+   * same arrival order as blocking senders.
+   *
+   * @param bytes the target in bytes, already capped by the server's per-stream limit
+   * @param messages the target in messages, already capped
+   */
+  void reserve(Subscription sub, long bytes, long messages) {
+    Reservation r = reservations.computeIfAbsent(sub.id(), k -> new Reservation(k, sub.sink()));
+    reservedBytes -= r.heldBytes;
+    r.heldBytes = 0;
+    r.heldMessages = 0;
+    // Never more than the whole channel: more could never be granted.
+    r.targetBytes = maxSize == 0 ? bytes : Math.min(bytes, maxSize);
+    r.targetMessages = messages;
+    r.resetDue = true;
+    if (r.queued) {
+      // Keeps its place: it was waiting already, and a new target does not make it newer.
+    } else if (!closed && r.low()) {
+      r.queued = true;
+      senders.addLast(r);
+    }
+    // Revoking may have made room for others; the reservation is granted in its turn.
+    dispatch();
+    if (r.resetDue) {
+      grant(r, 0, 0); // nothing could be granted now: the answer still goes out
+    }
+    if (r.targetBytes == 0 && r.targetMessages == 0) {
+      reservations.remove(r.id()); // gave everything back: nothing left to track
+      senders.remove(r);
+    }
+  }
+
+  /**
+   * Reserved sends (S-EXT-RESERVE): enqueued without a room check, using the stream's credit.
+   *
+   * @param accepted the payloads to enqueue (validated; in order)
+   * @param usedMessages the credit the frame used, in messages (every payload of the frame)
+   * @param usedBytes the credit the frame used, in bytes
+   * @return false when the channel is closed (nothing enqueued)
+   * @throws ChannelProtocolException when the frame uses more credit than the stream holds
+   */
+  boolean sendReserved(String subscriptionId, List<Buffer> accepted, long usedMessages, long usedBytes) {
+    if (closed) {
+      return false;
+    }
+    Reservation r = reservations.get(subscriptionId);
+    long heldMessages = r == null ? 0 : r.heldMessages;
+    long heldBytes = r == null ? 0 : r.heldBytes;
+    if (usedMessages > heldMessages || usedBytes > heldBytes) {
+      throw new ChannelProtocolException("a reserved send of " + usedMessages + " messages and " + usedBytes
+        + " bytes exceeds the producer credit held (" + heldMessages + " messages, " + heldBytes + " bytes)");
+    }
+    r.heldMessages -= usedMessages;
+    r.heldBytes -= usedBytes;
+    reservedBytes -= usedBytes;
+    for (Buffer p : accepted) {
+      enqueue(p);
+    }
+    if (!r.queued && r.low()) {
+      r.queued = true;
+      senders.addLast(r);
+    }
+    dispatch();
+    return true;
+  }
+
+  /** Gives a subscription's reservation back to the channel (its stream ended). */
+  private void unreserve(String subscriptionId) {
+    Reservation r = reservations.remove(subscriptionId);
+    if (r != null) {
+      reservedBytes -= r.heldBytes;
+      senders.remove(r);
+    }
+  }
+
+  /**
+   * Tops a waiting reservation up from the free room.
+   *
+   * @return whether it is satisfied (it leaves the queue); false: it waits for more room, at the head
+   */
+  private boolean topUp(Reservation r) {
+    long wantBytes = Math.max(0, r.targetBytes - r.heldBytes);
+    long wantMessages = Math.max(0, r.targetMessages - r.heldMessages);
+    long room = freeRoom();
+    // Grant bytes in chunks (at least half the target, or all that is wanted) so that a consumer
+    // freeing room message by message does not cost one grant per message; but never wait for a
+    // chunk that could not fit even in an empty channel, given what others hold.
+    long reachable = maxSize == 0 ? Long.MAX_VALUE : maxSize - reservedBytes - inFlightBytes;
+    long chunk = Math.max(1, Math.min(Math.min(wantBytes, (r.targetBytes + 1) / 2), reachable));
+    long bytes = wantBytes > 0 && room >= chunk ? Math.min(wantBytes, room) : 0;
+    long messages = bytes > 0 || r.heldMessages < (r.targetMessages + 1) / 2 ? wantMessages : 0;
+    if (bytes > 0 || messages > 0 || r.resetDue) {
+      grant(r, bytes, messages);
+    }
+    return !r.low();
+  }
+
+  private void grant(Reservation r, long bytes, long messages) {
+    r.heldBytes += bytes;
+    r.heldMessages += messages;
+    reservedBytes += bytes;
+    boolean reset = r.resetDue;
+    r.resetDue = false;
+    r.sink().sendCredit(bytes, messages, reset);
   }
 
   // ------------------------------------------------------------------------------- dispatch
@@ -367,13 +542,25 @@ final class ChannelQueue {
         if (r == null) {
           break;
         }
-        if (r.deliver(dequeue())) {
+        Buffer message = dequeue();
+        if (r instanceof Subscription) {
+          inFlightBytes += message.length(); // held until acknowledged (S-EXT-REDELIVER)
+        }
+        if (r.deliver(message)) {
           // A subscription with credit left starts waiting again, behind those already waiting.
           receivers.addLast(r);
         }
       }
       while (!closed && !senders.isEmpty()) {
-        PendingSend s = senders.peekFirst();
+        if (senders.peekFirst() instanceof Reservation r) {
+          if (!topUp(r)) {
+            break; // not enough room for its next chunk: nobody may overtake it
+          }
+          senders.pollFirst();
+          r.queued = false;
+          continue;
+        }
+        PendingSend s = (PendingSend) senders.peekFirst();
         int before = s.next;
         boolean done = admit(s);
         progress |= s.next > before;
@@ -381,6 +568,7 @@ final class ChannelQueue {
           break; // the head sender's next payload does not fit yet: nobody may overtake it
         }
         senders.pollFirst();
+        blockedSends--;
         scheduler.cancelTimer(s.timer);
         s.promise.complete(s.result(false, false));
       }
@@ -433,10 +621,12 @@ final class ChannelQueue {
       }
     }
     while (!senders.isEmpty()) {
-      PendingSend s = senders.pollFirst();
-      scheduler.cancelTimer(s.timer);
-      s.promise.tryFail(gone);
+      if (senders.pollFirst() instanceof PendingSend s) {
+        scheduler.cancelTimer(s.timer);
+        s.promise.tryFail(gone);
+      }
     }
+    blockedSends = 0;
   }
 
   // ---------------------------------------------------------------------------------- types
@@ -481,12 +671,15 @@ final class ChannelQueue {
   /** A blocked send of one or more payloads; {@code next} is the first one not enqueued yet. */
   private static final class PendingSend {
     final List<Buffer> payloads;
+    /** The sender's subscription id, whose reservation is not counted against it; or null. */
+    final String ownSubscription;
     int next;
     Promise<SendAllResult> promise;
     long timer = -1;
 
-    PendingSend(List<Buffer> payloads) {
+    PendingSend(List<Buffer> payloads, String ownSubscription) {
       this.payloads = payloads;
+      this.ownSubscription = ownSubscription;
     }
 
     SendAllResult result(boolean closed, boolean timedOut) {

@@ -37,6 +37,23 @@ public final class ChannelSubscriber {
 
     /** The owner's node left the cluster: the subscription is over and the channel gone. */
     void ownerLost(OwnerLostException failure);
+
+    /**
+     * Producer credit (S-EXT-RESERVE): more room reserved for this subscription's sends; with
+     * {@code reset}, the answer to a {@link #reserve} that replaces every earlier grant.
+     */
+    default void sendCredit(long bytes, long messages, boolean reset) {
+    }
+  }
+
+  /**
+   * The answer to reserved sends.
+   *
+   * @param closed the channel was closed: nothing was enqueued
+   * @param invalid the indexes of payloads refused (malformed terms, too large), ascending
+   * @param detail why the first of them was refused, or {@code null}
+   */
+  public record ReservedResult(boolean closed, int[] invalid, String detail) {
   }
 
   private final EventBusChannels channels;
@@ -95,6 +112,10 @@ public final class ChannelSubscriber {
       listener.deliveries(batch.firstSeq(), batch.payloads());
     } else if (ChannelAddresses.EVENT_CLOSED.equals(event)) {
       listener.closed();
+    } else if (ChannelAddresses.EVENT_SEND_CREDIT.equals(event)) {
+      listener.sendCredit(Long.parseLong(message.headers().get(ChannelAddresses.CREDIT_BYTES)),
+        Long.parseLong(message.headers().get(ChannelAddresses.CREDIT_MESSAGES)),
+        message.headers().contains(ChannelAddresses.RESET));
     } else if (ChannelAddresses.EVENT_RELEASED.equals(event)) {
       listener.released(Long.parseLong(message.headers().get(ChannelAddresses.UP_TO)),
         Integer.parseInt(message.headers().get(ChannelAddresses.RETURNED)));
@@ -137,6 +158,46 @@ public final class ChannelSubscriber {
       options.addHeader(ChannelAddresses.RELEASE, "true");
     }
     channels.post(channelId, ChannelAddresses.ACTION_FLOW, null, options);
+  }
+
+  /**
+   * Sets the producer credit target of this subscription (S-EXT-RESERVE): the owner revokes what
+   * it holds and answers with {@link Listener#sendCredit} with reset, then tops up as room frees.
+   * Fire and forget; ordered with {@link #flow} and the sends of this subscriber.
+   */
+  public void reserve(long bytes, long messages) {
+    if (!ended) {
+      channels.post(channelId, ChannelAddresses.ACTION_RESERVE, null, new DeliveryOptions()
+        .addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId)
+        .addHeader(ChannelAddresses.CREDIT_BYTES, Long.toString(bytes))
+        .addHeader(ChannelAddresses.CREDIT_MESSAGES, Long.toString(messages)));
+    }
+  }
+
+  /**
+   * Sends payloads into this subscription's reserved room (S-EXT-RESERVE). The caller checks the
+   * credit; the owner fails the request with PROTOCOL if the frame exceeds it.
+   */
+  public Future<ReservedResult> sendReserved(List<Buffer> payloads) {
+    DeliveryOptions options = new DeliveryOptions().setCodecName(Codecs.BATCH)
+      .addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId);
+    return channels.request(channelId, ChannelAddresses.ACTION_SEND_RESERVED, new DeliveryBatch(0, payloads), options)
+      .map(reply -> {
+        boolean closed = "closed".equals(reply.headers().get(ChannelAddresses.RESULT));
+        String invalid = reply.headers().get(ChannelAddresses.INVALID);
+        int[] indexes = invalid == null || invalid.isEmpty() ? new int[0]
+          : java.util.Arrays.stream(invalid.split(",")).mapToInt(Integer::parseInt).toArray();
+        return new ReservedResult(closed, indexes, reply.headers().get(ChannelAddresses.DETAIL));
+      });
+  }
+
+  /**
+   * A send by this subscription's holder: its own reservation does not count against it.
+   *
+   * @param timeoutMs how long to wait for room, or {@code null} not to wait
+   */
+  public Future<io.github.vertxchannels.SendResult> send(Buffer payload, Long timeoutMs) {
+    return channels.send(channelId, payload, timeoutMs, subscriptionId);
   }
 
   /**

@@ -15,4 +15,10 @@ interface SubscriberSink {
 
   /** The answer to a release: everything up to {@code upToSeq} went back, {@code returned} messages. */
   void released(long upToSeq, int returned);
+
+  /**
+   * Producer credit for the subscription's stream (S-EXT-RESERVE): more room reserved for it;
+   * with {@code reset} it replaces every earlier grant (the answer to a reserve).
+   */
+  void sendCredit(long bytes, long messages, boolean reset);
 }

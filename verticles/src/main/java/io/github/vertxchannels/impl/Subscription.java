@@ -64,13 +64,19 @@ final class Subscription implements ChannelQueue.Receiver {
     creditBytes = saturatedAdd(creditBytes, bytes);
   }
 
-  /** Acknowledges every pushed message up to {@code upToSeq}; larger numbers are clamped. */
-  void ack(long upToSeq) {
+  /**
+   * Acknowledges every pushed message up to {@code upToSeq}; larger numbers are clamped.
+   *
+   * @return the bytes acknowledged (no longer held for redelivery)
+   */
+  long ack(long upToSeq) {
     long firstInFlight = lastSeq - inFlight.size() + 1;
     long n = Math.min(upToSeq, lastSeq) - firstInFlight + 1;
+    long bytes = 0;
     for (long i = 0; i < n; i++) {
-      inFlight.pollFirst();
+      bytes += inFlight.pollFirst().length();
     }
+    return bytes;
   }
 
   /** Takes back every unacknowledged message (in order) and withdraws all credit. */

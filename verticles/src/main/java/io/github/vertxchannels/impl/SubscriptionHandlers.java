@@ -80,7 +80,7 @@ final class SubscriptionHandlers {
     }
   }
 
-  private static long nonNegative(Message<?> message, String header) {
+  static long nonNegative(Message<?> message, String header) {
     long v = OwnerHandler.longHeader(message, header, 0);
     if (v < 0) {
       throw new IllegalArgumentException("header '" + header + "' must not be negative, got " + v);
@@ -117,7 +117,18 @@ final class SubscriptionHandlers {
         .addHeader(ChannelAddresses.RETURNED, Integer.toString(returned)));
     }
 
-    private DeliveryOptions options(String event) {
+    @Override
+    public void sendCredit(long bytes, long messages, boolean reset) {
+      DeliveryOptions options = options(ChannelAddresses.EVENT_SEND_CREDIT)
+        .addHeader(ChannelAddresses.CREDIT_BYTES, Long.toString(bytes))
+        .addHeader(ChannelAddresses.CREDIT_MESSAGES, Long.toString(messages));
+      if (reset) {
+        options.addHeader(ChannelAddresses.RESET, "true");
+      }
+      eventBus.send(address, null, options);
+    }
+
+        private DeliveryOptions options(String event) {
       return new DeliveryOptions()
         .addHeader(ChannelAddresses.EVENT, event)
         .addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId);

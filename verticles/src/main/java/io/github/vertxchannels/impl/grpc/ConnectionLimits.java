@@ -62,6 +62,17 @@ final class ConnectionLimits {
     return null;
   }
 
+  /**
+   * Counts {@code bytes} of sends that may not be refused (reserved sends, S-EXT-RESERVE: the
+   * stream's producer credit, itself capped per stream, already bounds them) until
+   * {@link #sendsAnswered}; they still count against the connection's other sends.
+   */
+  void holdSends(HttpConnection connection, long bytes) {
+    if (maxPendingBytes > 0) {
+      pending.computeIfAbsent(connection, c -> new long[1])[0] += bytes;
+    }
+  }
+
   /** Gives back bytes reserved by {@link #reserveSends}. */
   void sendsAnswered(HttpConnection connection, long bytes) {
     if (maxPendingBytes <= 0) {

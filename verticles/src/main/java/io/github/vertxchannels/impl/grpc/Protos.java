@@ -41,6 +41,8 @@ final class Protos {
       .setMessages(info.messages())
       .setWaitingReceivers(info.waitingReceivers())
       .setWaitingSenders(info.waitingSenders())
+      .setReservedBytes(info.reservedBytes())
+      .setInFlightBytes(info.inFlightBytes())
       .build();
   }
 

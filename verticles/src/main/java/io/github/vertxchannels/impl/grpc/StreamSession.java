@@ -11,6 +11,7 @@ import io.github.vertxchannels.grpc.v1.OpenStream;
 import io.github.vertxchannels.grpc.v1.Opened;
 import io.github.vertxchannels.grpc.v1.Released;
 import io.github.vertxchannels.grpc.v1.Send;
+import io.github.vertxchannels.grpc.v1.SendCredit;
 import io.github.vertxchannels.grpc.v1.SendResult;
 import io.github.vertxchannels.grpc.v1.SendResults;
 import io.github.vertxchannels.grpc.v1.ServerFrame;
@@ -42,7 +43,12 @@ import java.util.function.Consumer;
  * the head of the channel (S-EXT-REDELIVER).
  *
  * <p>Producing: each Send frame's payloads are sent in order; one SendResults frame answers each
- * Send frame, in the order of the frames.
+ * Send frame, in the order of the frames. A frame carries at most {@code MAX_PAYLOADS_PER_SEND}
+ * payloads, and each payload costs {@code PAYLOAD_COST_BYTES} on top of its length in the
+ * connection's pending-bytes budget. Producer credit (S-EXT-RESERVE): Reserve frames go to the
+ * owner, which reserves room for this stream and pushes SendCredit grants; the session mirrors
+ * the credit the client holds, so that a reserved Send beyond it is refused here (nothing of it
+ * enqueued) and a reserved Send within it is enqueued by the owner without a room check.
  *
  * <p>Confined to the call's event loop.
  */
@@ -70,6 +76,11 @@ final class StreamSession implements ChannelSubscriber.Listener {
   /** Highest sequence number written to the client. */
   private long pushedSeq;
   private long ackedSeq;
+  /** Producer credit the client holds (granted, not used); zero while a Reserve awaits its answer. */
+  private long creditBytes;
+  private long creditMessages;
+  /** Reserve frames forwarded to the owner whose answer (a SendCredit with reset) has not come yet. */
+  private int resetsDue;
   /** Completes when the SendResults of every earlier Send frame have been written. */
   private Future<Void> sendChain = Future.succeededFuture();
 
@@ -131,8 +142,11 @@ final class StreamSession implements ChannelSubscriber.Listener {
       case SEND:
         onSend(frame.getSend());
         break;
+      case RESERVE:
+        onReserve(frame.getReserve().getBytes(), Integer.toUnsignedLong(frame.getReserve().getMessages()));
+        break;
       default:
-        protocolError(GrpcStatus.INVALID_ARGUMENT, "empty ClientFrame: set one of open, credit, ack, release, send");
+        protocolError(GrpcStatus.INVALID_ARGUMENT, "empty ClientFrame: set one of open, credit, ack, release, send, reserve");
     }
   }
 
@@ -162,6 +176,10 @@ final class StreamSession implements ChannelSubscriber.Listener {
       enqueue(ServerFrame.newBuilder().setOpened(Opened.newBuilder()
         .setInfo(Protos.info(subscriber.info()))
         .setMaxMessageBytes(options.getMaxMessageSize())).build());
+      if (open.getReserveBytes() != 0 || open.getReserveMessages() != 0) {
+        // As a Reserve frame right after OpenStream: its answer follows Opened.
+        onReserve(open.getReserveBytes(), Integer.toUnsignedLong(open.getReserveMessages()));
+      }
       call.resume();
     });
   }
@@ -183,12 +201,37 @@ final class StreamSession implements ChannelSubscriber.Listener {
     }
   }
 
+  /** A Reserve: revokes the client's producer credit and asks the owner for a new target (capped). */
+  private void onReserve(long bytes, long messages) {
+    long capBytes = Math.min(unsigned(bytes), options.getMaxReserveBytesPerStream());
+    long capMessages = Math.min(messages, ChannelServerOptions.MAX_RESERVE_MESSAGES_PER_STREAM);
+    if (capBytes == 0) {
+      capMessages = 0; // reservations are off: nothing at all is granted
+    }
+    creditBytes = 0;
+    creditMessages = 0;
+    resetsDue++;
+    subscriber.reserve(capBytes, capMessages);
+  }
+
   private void onSend(Send send) {
+    int count = send.getPayloadsCount();
+    if (count > ChannelServerOptions.MAX_PAYLOADS_PER_SEND) {
+      protocolError(GrpcStatus.RESOURCE_EXHAUSTED, "a Send frame carries " + count + " payloads; at most "
+        + ChannelServerOptions.MAX_PAYLOADS_PER_SEND + " are allowed per frame: split it into several Send frames");
+      return;
+    }
     long bytes = 0;
     for (ByteString payload : send.getPayloadsList()) {
       bytes += payload.size();
     }
-    String refused = limits.reserveSends(call.connection(), bytes);
+    // Every payload costs bookkeeping beyond its bytes: empty payloads are not free.
+    long cost = bytes + (long) count * ChannelServerOptions.PAYLOAD_COST_BYTES;
+    if (send.getReserved()) {
+      onReservedSend(send, bytes, cost);
+      return;
+    }
+    String refused = limits.reserveSends(call.connection(), cost);
     if (refused != null) {
       // Over the connection's budget: refuse the whole frame (nothing enqueued), in frame order.
       SendResults.Builder frame = SendResults.newBuilder().setFirstSeq(send.getFirstSeq()).setDetail(refused);
@@ -201,7 +244,7 @@ final class StreamSession implements ChannelSubscriber.Listener {
       });
       return;
     }
-    long reserved = bytes;
+    long reserved = cost;
     // Issue every send now, in order (the owner serves them in arrival order); answer each frame
     // after the frames before it.
     List<Future<SendResult>> results = new ArrayList<>(send.getPayloadsCount());
@@ -210,9 +253,8 @@ final class StreamSession implements ChannelSubscriber.Listener {
       Buffer buffer = Buffer.buffer(payload.toByteArray());
       Future<io.github.vertxchannels.SendResult> sent;
       try {
-        sent = send.getWait()
-          ? channels.send(channelId, buffer, send.getTimeoutMs())
-          : channels.send(channelId, buffer);
+        // Sent as this stream's: its own reservation does not count against it (S-EXT-RESERVE).
+        sent = subscriber.send(buffer, send.getWait() ? Long.valueOf(send.getTimeoutMs()) : null);
       } catch (RuntimeException e) {
         sent = Future.failedFuture(e);
       }
@@ -231,6 +273,51 @@ final class StreamSession implements ChannelSubscriber.Listener {
       }
       if (detail[0] != null) {
         frame.setDetail(detail[0]);
+      }
+      enqueue(ServerFrame.newBuilder().setSendResults(frame).build());
+      return Future.succeededFuture();
+    });
+  }
+
+  /**
+   * A reserved Send (S-EXT-RESERVE): within the credit the client holds, the owner enqueues it
+   * without a room check; beyond it, the stream ends with FAILED_PRECONDITION and nothing of the
+   * frame is enqueued.
+   */
+  private void onReservedSend(Send send, long bytes, long cost) {
+    int count = send.getPayloadsCount();
+    if (count > creditMessages || bytes > creditBytes) {
+      protocolError(GrpcStatus.FAILED_PRECONDITION, "a reserved Send of " + count + " payloads and " + bytes
+        + " bytes exceeds the producer credit this stream holds (" + creditMessages + " messages, " + creditBytes
+        + " bytes" + (resetsDue > 0 ? "; a Reserve revoked the credit and its SendCredit answer was not sent yet" : "")
+        + "): nothing of this frame was enqueued");
+      return;
+    }
+    creditMessages -= count;
+    creditBytes -= bytes;
+    List<Buffer> payloads = new ArrayList<>(count);
+    for (ByteString payload : send.getPayloadsList()) {
+      payloads.add(Buffer.buffer(payload.toByteArray()));
+    }
+    limits.holdSends(call.connection(), cost);
+    Future<ChannelSubscriber.ReservedResult> sent = subscriber.sendReserved(payloads);
+    sent.onComplete(ar -> limits.sendsAnswered(call.connection(), cost));
+    sendChain = sendChain.transform(v -> sent).transform(ar -> {
+      if (ar.failed()) {
+        fail(ar.cause());
+        return Future.succeededFuture();
+      }
+      ChannelSubscriber.ReservedResult r = ar.result();
+      SendResults.Builder frame = SendResults.newBuilder().setFirstSeq(send.getFirstSeq());
+      SendResult each = r.closed() ? SendResult.SEND_RESULT_CLOSED : SendResult.SEND_RESULT_OK;
+      for (int i = 0; i < count; i++) {
+        frame.addResults(each);
+      }
+      for (int i : r.invalid()) {
+        frame.setResults(i, SendResult.SEND_RESULT_INVALID);
+      }
+      if (r.detail() != null) {
+        frame.setDetail(r.detail());
       }
       enqueue(ServerFrame.newBuilder().setSendResults(frame).build());
       return Future.succeededFuture();
@@ -292,6 +379,26 @@ final class StreamSession implements ChannelSubscriber.Listener {
     if (state != State.ENDED) {
       enqueue(ServerFrame.newBuilder().setReleased(Released.newBuilder().setUpToSeq(upToSeq).setReturned(returned)).build());
     }
+  }
+
+  @Override
+  public void sendCredit(long bytes, long messages, boolean reset) {
+    if (state == State.ENDED) {
+      return;
+    }
+    // Mirror what the client holds: grants before the answer to its latest Reserve are void.
+    if (reset) {
+      resetsDue--;
+      if (resetsDue == 0) {
+        creditBytes = bytes;
+        creditMessages = messages;
+      }
+    } else if (resetsDue == 0) {
+      creditBytes += bytes;
+      creditMessages += messages;
+    }
+    enqueue(ServerFrame.newBuilder().setSendCredit(SendCredit.newBuilder()
+      .setBytes(bytes).setMessages((int) messages).setReset(reset)).build());
   }
 
   @Override
