@@ -139,8 +139,6 @@ def test_the_console_script_is_declared():
 
 def test_send_uses_one_producer_stream(server_target, tmp_path, monkeypatch, capsys):
     """The CLI streams a file with send_many + flush, never a unary send per chunk."""
-    if not hasattr(vertx_channels.ByteChannel, "send_many"):
-        pytest.skip("this client has no ByteChannel.send_many yet")
     from vertx_channels import __main__ as cli_module
     calls = []
     real_send_many = vertx_channels.ByteChannel.send_many

@@ -39,6 +39,7 @@ from .errors import (
     ChannelError,
     ChannelNotFound,
     ConnectionLost,
+    SendFailed,
     Unauthenticated,
     WrongChannelKind,
     from_rpc_error,
@@ -294,14 +295,10 @@ def _send_stream(ch: ByteChannel, src: IO[bytes], args: argparse.Namespace,
     the server has accepted every chunk: exit 0 means everything is in the channel."""
     bar = _progress_bar(args, total, f"send {name}")
     try:
-        chunks = _chunks(src, args.chunk_size, bar)
-        send_many = getattr(ch, "send_many", None)
-        if send_many is not None:
-            send_many(chunks)
-            ch.flush()  # type: ignore[attr-defined]  # with send_many (client of wt-b)
-        else:  # a client without producer streams: one waiting send per chunk
-            for chunk in chunks:
-                ch.send_bytes(chunk, timeout_ms=-1)
+        # timeout_ms=-1: a send waits for room as long as it takes (backpressure of a bounded
+        # channel slows the file down, never fails it)
+        ch.send_many(_chunks(src, args.chunk_size, bar), timeout_ms=-1)
+        ch.flush()
         return EXIT_OK
     finally:
         if bar is not None:
@@ -402,6 +399,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return EXIT_INTERRUPTED
     except grpc.RpcError as e:  # a call the client did not map (should not happen)
         return _fail(from_rpc_error(e), EXIT_ERROR)
+    except SendFailed as e:
+        return _fail(e, EXIT_ERROR, f" ({len(e.indexes)} chunk(s) not confirmed)")
     except (ChannelError, OSError, TypeError, ValueError) as e:
         return _fail(e, EXIT_ERROR)
 
