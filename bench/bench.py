@@ -117,7 +117,10 @@ PROFILES: Dict[str, Dict[str, Any]] = {
 MAX_SIZE = 16 * MiB  # max_size of the channels of the throughput runs
 IN_FLIGHT = 256  # the producer's blocking sends in flight
 LOCAL_WINDOW = 1024  # Channel.stream(window) of the local consumer
+# "i14" alone: only the cells of issue 14 (producer, per-call, drains, erlang_python's shape) with
+# the ceilings they are compared with, for both Python clients (they are part of py-sync / py-aio)
 SECTIONS = ("local", "java", "py-sync", "py-aio", "codec", "memory", "cluster")
+EXTRA_SECTIONS = ("i14",)
 
 
 def log(msg: str) -> None:
@@ -257,6 +260,21 @@ def issue14_cells(p: Dict[str, Any], mode: str) -> List[Dict[str, Any]]:
                 cells.append({"op": "ep_stream", "payload": payload, "chunk": chunk,
                               "total": p["ep_total"], "count": p["ep_total"] // chunk,
                               "reps": p["ep_reps"], "warmup": 1})
+    return cells
+
+
+def java_issue14_cells(p: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Issue 14 for the Java gRPC client: per-call sends (producing side alone) and per-call
+    receives of a pre-filled channel, next to its drain (RemoteStream) at 1 and 64 KiB."""
+    base = {"reps": p["reps"], "warmup": p["warmup"], "in_flight": IN_FLIGHT}
+    cells: List[Dict[str, Any]] = []
+    for chunk in (1024, 65536):
+        n = max(1, min(p["i14_msgs"], p["i14_bytes"] // chunk))
+        if chunk != 1024:  # 1 KiB is in drain_cells
+            cells.append(dict(base, op="drain", payload="bytes", chunk=chunk,
+                              count=max(1, p["java_bytes"][chunk] // chunk)))
+        cells.append(dict(base, op="produce", api="send", chunk=chunk, count=n))
+        cells.append(dict(base, op="drain", api="receive", payload="bytes", chunk=chunk, count=n))
     return cells
 
 
@@ -692,7 +710,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes: proves the harness works")
     ap.add_argument("--out", help="output directory (default bench/results, or bench/target/quick)")
-    ap.add_argument("--only", help=f"comma-separated sections among {','.join(SECTIONS)}")
+    ap.add_argument("--only", help=f"comma-separated sections among {','.join(SECTIONS + EXTRA_SECTIONS)} "
+                    "(i14: only the cells of issue 14 and the ceilings they are compared with)")
     ap.add_argument("--client-options", help="JSON keyword options of the Python connect()")
     ap.add_argument("--server-config", help="JSON options of the batched channel endpoint")
     ap.add_argument("--python-client", help="another python-grpc-client directory to measure (A/B runs)")
@@ -751,10 +770,16 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
             except Exception as e:  # noqa: BLE001
                 extra["producer_alone"] = {"error": f"{type(e).__name__}: {e}"}
                 raw.append(("java-local", {"cell": {"op": "producer"}, "error": str(e)}))
-        if "java" in sections:
-            cells = (throughput_cells(p, p["java_bytes"])
-                     + small_cells(p, p["small_java"], p["small_java_unbatched"], p["small_java_ceiling"])
-                     + drain_cells(p, p["small_java"]) + [latency_cell(p)])
+        if "java" in sections or "i14" in sections:
+            if "java" in sections:
+                cells = (throughput_cells(p, p["java_bytes"])
+                         + small_cells(p, p["small_java"], p["small_java_unbatched"], p["small_java_ceiling"])
+                         + drain_cells(p, p["small_java"]) + [latency_cell(p)] + java_issue14_cells(p))
+            else:
+                cells = ([c for c in throughput_cells(p, p["java_bytes"])
+                          if c["op"] == "ceiling" and c["chunk"] in (1024, 65536)]
+                         + [c for c in drain_cells(p, p["small_java"]) if c["chunk"] == 1024]
+                         + java_issue14_cells(p))
             raw += [("java-grpc", r) for r in run_worker(java_cmd(server), cells, p["worker_timeout_s"], "java-grpc")]
         for mode in ("sync", "aio"):
             if f"py-{mode}" in sections:
@@ -762,6 +787,13 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
                          + small_cells(p, p["small_py"], p["small_py_unbatched"], p["small_py_ceiling"])
                          + drain_cells(p, p["small_py"]) + [latency_cell(p)]
                          + (grpcio_ceiling_cells(p) if mode == "sync" else [])
+                         + issue14_cells(p, mode))
+                raw += [(f"py-{mode}", r) for r in run_worker(
+                    py_cmd(mode, server, client_options), cells, p["worker_timeout_s"], f"py-{mode}")]
+            elif "i14" in sections:
+                cells = ([c for c in throughput_cells(p, p["py_bytes"]) if c["op"] == "ceiling"]
+                         + [c for c in drain_cells(p, p["small_py"]) if c["chunk"] == 1024]
+                         + (grpcio_ceiling_cells(p)[1:] if mode == "sync" else [])
                          + issue14_cells(p, mode))
                 raw += [(f"py-{mode}", r) for r in run_worker(
                     py_cmd(mode, server, client_options), cells, p["worker_timeout_s"], f"py-{mode}")]

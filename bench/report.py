@@ -385,12 +385,24 @@ def issue14_tables(summary: Dict[str, Any]) -> str:
     aio = markdown_table(["chunk", "Vert.x ceiling", "drain `async for m in ch` (× ceiling)",
                           "`await send_bytes` loop (× drain)", "`await send_many` + `flush` (× drain)",
                           "`await receive_bytes` loop (× drain)"], rows)
+    rows = []
+    for chunk in (1024, 65536):
+        d = key("java-grpc", "drain_bytes", chunk)
+        rows.append([f"{chunk:,} B", fig(key("java-grpc", "ceiling", chunk), None),
+                     fig(d, key("java-grpc", "ceiling", chunk)),
+                     fig(key("java-grpc", "produce_send", chunk), d),
+                     fig(key("java-grpc", "drain_bytes_receive", chunk), d)])
+    java = markdown_table(["chunk", "Vert.x ceiling", "drain `RemoteStream` (× ceiling)",
+                           "per-call `send` (× drain)", "per-call `receive` (× drain)"], rows)
+    java_api = next((r.get("api_used") for r in (cells.get(key("java-grpc", "produce_send", 1024)) or {}).get("runs") or []
+                     if r.get("api_used")), None)
     text = ("Producing side and per-call receives (issue 14), MB/s (median; (×) = ratio to the column "
             "named). Drain = the channel (max_size 0) filled by the server's producer first, then consumed "
             "alone; producer = this client fills a new unlimited channel nobody consumes, timed until the "
             "last message is accepted; per-call = one call per message; bare gRPC = a grpcio server "
             "process streaming raw bytes to the same grpcio client (`grpcio_ceiling.py`), one gRPC message "
-            "per chunk.\n\n**Python sync**\n\n" + sync + "\n\n**Python asyncio**\n\n" + aio)
+            "per chunk.\n\n**Python sync**\n\n" + sync + "\n\n**Python asyncio**\n\n" + aio
+            + "\n\n**Java gRPC** (`ChannelGrpcClient`" + (f"; sends: {java_api}" if java_api else "") + ")\n\n" + java)
     if fallback:
         text += ("\n\n† this client has no `send_many`: the cell ran a per-call `send_bytes` loop "
                  "instead (the figure is not the producer stream's)")
