@@ -209,6 +209,7 @@ def info_dict(info: "pb.ChannelInfo") -> Dict[str, Any]:
         "waiting_receivers": info.waiting_receivers,
         "waiting_senders": info.waiting_senders,
         "reserved_bytes": info.reserved_bytes,
+        "in_flight_bytes": info.in_flight_bytes,
     }
 
 
