@@ -680,6 +680,10 @@ class AioProducer:
         st, self._stream = self._stream, None
         if st is not None and st.call is not None:
             st.call.cancel()
+            poller = getattr(st.call, "_async_request_poller", None)
+            if poller is not None and not poller.done():
+                poller.cancel()
+            st.wake.set()
 
     def _open(self, reserve: Tuple[int, int]) -> _AioStream:
         st = _AioStream(ProducerCore(self._id, self._kind, self._failures, reserve))
