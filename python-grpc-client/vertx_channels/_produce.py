@@ -57,7 +57,7 @@ FRAME_BYTES = 1 * MiB
 BURST_GAP_S = 0.001
 BURST_SENDS = 2
 # Give the credit back after this long without a send (once everything was confirmed) ...
-LINGER_S = 0.002
+LINGER_S = 0.005
 # ... and end the stream after this long without a send.
 STREAM_IDLE_S = 5.0
 # How long flush() and close() wait for the server's confirmations before reporting the sends
@@ -174,6 +174,15 @@ class ProducerCore:
 
     def add_exact(self, entry: _Exact) -> None:
         self.outbox.append(entry)
+
+    def before_exact(self) -> None:
+        """Called before an exact send is queued. The server does not count a stream's own
+        reservation against its own non-reserved sends, so on a bounded channel an exact send
+        made while credit is held could fill room that is also reserved (size + reserved above
+        max_size). The credit is given back first (the Reserve is processed before the send);
+        the burst reserves again after it."""
+        if self.reserving and self.max_size > 0:
+            self.request_reserve(0, 0)
 
     def request_reserve(self, nbytes: int, messages: int) -> None:
         """Queues a Reserve frame (a new target; 0, 0 gives everything back)."""
@@ -302,14 +311,12 @@ class ProducerCore:
     def idle_action(self, quiet_s: float) -> Tuple[str, Optional[float]]:
         """What the writer does when it has nothing to write: ("reserve0", None) to give the
         credit back, ("end", None) to end the stream, or ("wait", timeout or None)."""
-        if not self.drained:
-            return "wait", None
+        if not self.drained or self.pending_resets:
+            return "wait", None  # a sender may be waiting for the Reserve's answer
         if self.reserving:
             if quiet_s >= LINGER_S:
                 return "reserve0", None
             return "wait", LINGER_S - quiet_s
-        if self.pending_resets:
-            return "wait", None
         if quiet_s >= STREAM_IDLE_S:
             return "end", None
         return "wait", STREAM_IDLE_S - quiet_s
@@ -435,6 +442,7 @@ class SyncProducer:
                     return
             if st is not None and not st.core.over:
                 # No credit for it: ask the server exactly, in order behind the pipelined sends.
+                st.core.before_exact()
                 entry = _Exact(payload, timeout_ms)
                 st.core.add_exact(entry)
                 self._cond.notify_all()
@@ -620,6 +628,7 @@ class AioProducer:
             await self._unary(payload, timeout_ms)
         else:
             # no credit for it: ask the server exactly, in order behind the pipelined sends
+            st.core.before_exact()
             entry = _Exact(payload, timeout_ms)
             entry.future = asyncio.get_running_loop().create_future()
             st.core.add_exact(entry)
@@ -671,6 +680,10 @@ class AioProducer:
         st, self._stream = self._stream, None
         if st is not None and st.call is not None:
             st.call.cancel()
+            poller = getattr(st.call, "_async_request_poller", None)
+            if poller is not None and not poller.done():
+                poller.cancel()
+            st.wake.set()
 
     def _open(self, reserve: Tuple[int, int]) -> _AioStream:
         st = _AioStream(ProducerCore(self._id, self._kind, self._failures, reserve))

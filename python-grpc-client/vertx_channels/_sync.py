@@ -10,7 +10,7 @@ from typing import Any, AsyncIterator, Dict, Iterable, Iterator, Optional, Seque
 
 import grpc
 
-from . import _base, _consume, _produce, errors
+from . import _base, _consume, _prefetch, _produce, errors
 from ._base import BYTES, EMPTY, TERM, ClientOptions, Kind
 from ._proto.vertx.channels.v1 import channels_pb2 as pb
 from ._proto.vertx.channels.v1 import channels_pb2_grpc as pb_grpc
@@ -127,6 +127,7 @@ class Client:
             except errors.SendFailed as e:
                 failed = failed or e
             ch._producer.close_stream()
+            ch._prefetch.close_stream()
         self._grpc.close()
         if failed is not None:
             raise failed
@@ -213,6 +214,7 @@ class _ChannelBase(_base.ChannelHandle):
     def __init__(self, client: Client, channel_id: str) -> None:
         super().__init__(client, channel_id)
         self._producer = _produce.SyncProducer(client, channel_id, self._kind, self._send_unary)
+        self._prefetch = _prefetch.SyncPrefetcher(client, channel_id, self._kind)
         client._producers[next(client._producer_ids)] = self
 
     # -- payload-level operations ----------------------------------------------------------------
@@ -269,6 +271,10 @@ class _ChannelBase(_base.ChannelHandle):
     def _receive_payload(self, timeout_ms: int) -> bytes:
         _base.check_timeout_ms("timeout_ms", timeout_ms)
         self._settle()
+        self._client._check_open()
+        return self._prefetch.receive(timeout_ms, self._receive_unary)
+
+    def _receive_unary(self, timeout_ms: int) -> bytes:
         client = self._client
         client._check_open()
         request = pb.ReceiveRequest(channel_id=self._id, timeout_ms=timeout_ms)
@@ -282,6 +288,10 @@ class _ChannelBase(_base.ChannelHandle):
 
     def _try_receive_payload(self) -> Any:
         self._settle()
+        self._client._check_open()
+        return self._prefetch.try_receive(self._try_receive_unary)
+
+    def _try_receive_unary(self) -> Any:
         resp = self._client._call(self._client._stub.TryReceive,
                                   pb.TryReceiveRequest(channel_id=self._id),
                                   "try_receive", self._id)
@@ -292,8 +302,11 @@ class _ChannelBase(_base.ChannelHandle):
         to the loop with call_soon_threadsafe (S-EXT-PUSH), no polling."""
         _base.check_timeout_ms("timeout_ms", timeout_ms)
         self._settle()
+        self._client._check_open()
+        return await self._prefetch.async_receive(timeout_ms, self._async_receive_unary)
+
+    async def _async_receive_unary(self, timeout_ms: int) -> bytes:
         client = self._client
-        client._check_open()
         if timeout_ms != 0:
             # A waiting receive may be cancelled at any moment: it runs as a Stream session
             # with a credit of one message, which gives back a message in flight (Release)
@@ -355,6 +368,7 @@ class _ChannelBase(_base.ChannelHandle):
         client = self._client
         client._check_open()
         self._settle()
+        self._prefetch.end()  # its messages go back to the head first: the iteration sees them
         opts = client._options
         window = _base.ConsumerWindow(self._id, self._kind, opts.credit_messages, opts.credit_bytes)
 
@@ -368,6 +382,7 @@ class _ChannelBase(_base.ChannelHandle):
         client = self._client
         client._check_open()
         self._settle()
+        self._prefetch.end()  # its messages go back to the head first: the iteration sees them
         opts = client._options
         window = _base.ConsumerWindow(self._id, self._kind, opts.credit_messages, opts.credit_bytes)
 

@@ -25,7 +25,7 @@ from typing import (Any, AsyncIterator, Dict, Generator, Iterable, Optional, Seq
 import grpc
 import grpc.aio
 
-from . import _base, _consume, _produce, errors, terms
+from . import _base, _consume, _prefetch, _produce, errors, terms
 from ._base import BYTES, EMPTY, TERM, ClientOptions, Kind
 from ._proto.vertx.channels.v1 import channels_pb2 as pb
 from ._proto.vertx.channels.v1 import channels_pb2_grpc as pb_grpc
@@ -202,6 +202,7 @@ class Client:
             except errors.SendFailed as e:
                 failed = failed or e
             ch._producer.close_stream()
+            ch._prefetch.close_stream()
         await self._grpc.close()
         if failed is not None:
             raise failed
@@ -314,6 +315,7 @@ class _ChannelBase(_base.ChannelHandle):
     def __init__(self, client: Client, channel_id: str) -> None:
         super().__init__(client, channel_id)
         self._producer = _produce.AioProducer(client, channel_id, self._kind, self._send_unary)
+        self._prefetch = _prefetch.AioPrefetcher(client, channel_id, self._kind)
         client._producers[next(client._producer_ids)] = self
 
     async def _send_payload(self, payload: bytes, timeout_ms: Optional[int],
@@ -363,6 +365,16 @@ class _ChannelBase(_base.ChannelHandle):
     async def _receive_payload(self, timeout_ms: int) -> bytes:
         _base.check_timeout_ms("timeout_ms", timeout_ms)
         await self._settle()
+        self._client._check_open()
+        try:
+            return await self._prefetch.receive(timeout_ms, self._receive_unary)
+        except asyncio.CancelledError:
+            if self._client._closed:
+                raise errors.ClientClosed(f"the client of {self._client.target} is closed",
+                                          channel_id=self._id) from None
+            raise
+
+    async def _receive_unary(self, timeout_ms: int) -> bytes:
         client = self._client
         client._check_open()
         if timeout_ms == 0:  # answer now: one unary call
@@ -390,6 +402,10 @@ class _ChannelBase(_base.ChannelHandle):
 
     async def _try_receive_payload(self) -> Any:
         await self._settle()
+        self._client._check_open()
+        return await self._prefetch.try_receive(self._try_receive_unary)
+
+    async def _try_receive_unary(self) -> Any:
         client = self._client
         client._check_open()
         call = client._stub.TryReceive(pb.TryReceiveRequest(channel_id=self._id))
@@ -407,7 +423,11 @@ class _ChannelBase(_base.ChannelHandle):
                                       name=f"vertx-channels-stream-{self._id[:12]}")
 
         return _consume.iterate_async(window, factory, lambda: client._closed, threaded=False,
-                                      before=self._settle)
+                                      before=self._before_iteration)
+
+    async def _before_iteration(self) -> None:
+        await self._settle()
+        await self._prefetch.end()  # its messages go back to the head first, for order
 
     async def close(self) -> None:
         """Closes the channel (S-CLOSE-1, idempotent); queued messages can still be drained.
