@@ -709,7 +709,7 @@ def gen_stubs() -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes: proves the harness works")
-    ap.add_argument("--out", help="output directory (default bench/results, or bench/target/quick)")
+    ap.add_argument("--out", help="output directory (default bench/target/bench, or bench/target/quick with --quick)")
     ap.add_argument("--only", help=f"comma-separated sections among {','.join(SECTIONS + EXTRA_SECTIONS)} "
                     "(i14: only the cells of issue 14 and the ceilings they are compared with)")
     ap.add_argument("--client-options", help="JSON keyword options of the Python connect()")
