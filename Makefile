@@ -5,9 +5,9 @@ PY := /usr/bin/python3
 JAR := verticles/target/vertx-channels.jar
 # Debian packages the build and the tests need (this project's machines are Debian 12).
 APT_PACKAGES := erlang-base python3-grpcio python3-protobuf protobuf-compiler protobuf-compiler-grpc \
-                python3-pytest python3-pytest-asyncio python3-matplotlib python3-tqdm
+                python3-pytest python3-pytest-asyncio python3-matplotlib python3-tqdm mypy
 
-.PHONY: all deps build run test test-java test-python check-stubs stubs clean
+.PHONY: all deps build run test test-java test-python typecheck check-stubs stubs clean
 
 all: build
 
@@ -38,7 +38,7 @@ run: build
 	java $(JAVA_OPTS) -jar $(JAR) $(ARGS)
 
 ## test: every test suite (Java, Python, conformance) and a quick run of the benchmark harness
-test: deps test-java check-stubs test-python conformance bench-quick soak-short
+test: deps test-java check-stubs typecheck test-python conformance bench-quick soak-short
 
 test-java:
 	./mvnw -B install
@@ -49,6 +49,10 @@ check-stubs: deps
 ## stubs: regenerate the Python gRPC stubs from proto/ (with Debian's protoc, see python-grpc-client/README.md)
 stubs: deps
 	bash python-grpc-client/scripts/gen_stubs.sh
+
+## typecheck: mypy, strict on the Python package (config: python-grpc-client/pyproject.toml [tool.mypy])
+typecheck: deps
+	cd python-grpc-client && mypy
 
 test-python: deps build
 	cd python-grpc-client && $(PY) -m pytest -q -p no:cacheprovider tests
@@ -81,14 +85,23 @@ conformance-publish:
 # ---------------------------------------------------------------------------------- benchmark
 BENCH_JAR := bench/target/vertx-channels-bench.jar
 
-.PHONY: bench bench-quick
+.PHONY: bench bench-quick bench-publish
 
 $(BENCH_JAR): $(JAR) bench/pom.xml $(shell find bench/src -type f 2>/dev/null)
 	$(MVN) install -DskipTests -pl bench
 
-## bench: the benchmark (issue 6), about 10 minutes: bench/results/latest.json, latest.md, throughput.png
+## bench: the benchmark (issues 6 and 14), about 20 minutes: bench/target/bench/latest.json,
+## latest.md, throughput.png (a run never rewrites tracked files; see bench-publish)
 bench: deps $(BENCH_JAR)
 	$(PY) bench/bench.py
+
+## bench-publish: copy the last full `make bench` run (bench/target/bench) to the committed bench/results/
+bench-publish:
+	@test -f bench/target/bench/latest.json || { echo "no full run in bench/target/bench: run make bench first"; exit 1; }
+	@grep -q '"profile": "full"' bench/target/bench/latest.json || { echo "bench/target/bench holds no full run"; exit 1; }
+	cp bench/target/bench/latest.json bench/target/bench/latest.md bench/results/
+	@if [ -f bench/target/bench/throughput.png ]; then cp bench/target/bench/throughput.png bench/results/; fi
+	@echo "bench/results/ updated from bench/target/bench: review and commit it"
 
 ## bench-quick: the same harness with tiny sizes (seconds); ends "bench-quick: N passed, 0 failed", asserts no speed
 bench-quick: deps $(BENCH_JAR)

@@ -6,7 +6,8 @@ Python ETF codec. ``make bench`` runs it in full; ``make bench-quick`` with tiny
     /usr/bin/python3 bench/bench.py [--quick] [--out DIR] [--only SECTION,...]
 
 Writes DIR/latest.json (every figure), DIR/latest.md (the tables) and DIR/throughput.png; DIR is
-bench/results (full) or bench/target/quick (--quick). Ends with ``bench: N passed, M failed``
+bench/target/bench (full) or bench/target/quick (--quick); ``make bench-publish`` copies a full
+run's files to the committed bench/results/. Ends with ``bench: N passed, M failed``
 (``bench-quick: ...``) and exits 1 when a cell failed. It asserts nothing about speed.
 
 Processes: the benchmark server (bench/target/vertx-channels-bench.jar: the channel verticle, the
@@ -72,7 +73,7 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "codec_seconds": 0.6,
         "warmup_messages": 400_000,
         "worker_timeout_s": 240,  # per cell
-        "budget_s": 13 * 60,  # no client process starts after this (make bench: 15 minutes)
+        "budget_s": 17 * 60,  # no client process starts after this (make bench: about 20 minutes)
         # Cross-node (cluster section): payload bytes per run, as the single-node Python cells
         # (the same counts, so the ratio compares like with like), and the warm-up of the
         # cross-node path (node B's gRPC and event-bus code, A's pushes): messages of 64 B, then
@@ -81,6 +82,12 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "cluster_bytes": {1024: 64 * MiB, 4096: 64 * MiB, 16384: 128 * MiB, 65536: 256 * MiB},
         "cluster_clients": ["sync", "aio"],
         "cluster_warmup_messages": 200_000,
+        # Issue 14 (producer and per-call cells): messages per run of a per-call cell, at most
+        # i14_msgs, at most i14_bytes of payload (per-call runs go at a few thousand calls/s)
+        "i14_msgs": 10_000, "i14_bytes": 128 * MiB,
+        "i14_stream_msgs": 65_536,  # send_many runs (one stream) carry more: 64 MiB at 1 KiB
+        # erlang_python's streaming shape: 1 MiB per run, as theirs
+        "ep_total": 1 * MiB, "ep_reps": 5,
     },
     "quick": {
         "chunks": [1024, 4096, 16384, 65536],
@@ -103,12 +110,17 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "cluster_bytes": {65536: 256 * KiB},
         "cluster_clients": ["sync"],
         "cluster_warmup_messages": 0,
+        "i14_msgs": 200, "i14_bytes": 1 * MiB, "i14_stream_msgs": 200,
+        "ep_total": 256 * KiB, "ep_reps": 1,
     },
 }
 MAX_SIZE = 16 * MiB  # max_size of the channels of the throughput runs
 IN_FLIGHT = 256  # the producer's blocking sends in flight
 LOCAL_WINDOW = 1024  # Channel.stream(window) of the local consumer
+# "i14" alone: only the cells of issue 14 (producer, per-call, drains, erlang_python's shape) with
+# the ceilings they are compared with, for both Python clients (they are part of py-sync / py-aio)
 SECTIONS = ("local", "java", "py-sync", "py-aio", "codec", "memory", "cluster")
+EXTRA_SECTIONS = ("i14",)
 
 
 def log(msg: str) -> None:
@@ -217,6 +229,55 @@ def drain_cells(p: Dict[str, Any], small: int) -> List[Dict[str, Any]]:
             dict(base, chunk=1024, count=max(1, p["py_bytes"][1024] // 1024))]
 
 
+def issue14_cells(p: Dict[str, Any], mode: str) -> List[Dict[str, Any]]:
+    """Issue 14: the producing side alone (per-call ``send_bytes`` and ``send_many``), per-call
+    receives of a pre-filled channel, and the drain (``for m in ch``) at every chunk size they are
+    compared with; for the sync client also erlang_python's streaming shape. The sync client's
+    bare grpcio stream at 4 and 16 KiB completes grpcio_ceiling_cells."""
+    base = {"reps": p["reps"], "warmup": p["warmup"], "in_flight": IN_FLIGHT}
+
+    def count(chunk: int, stream: bool = False) -> int:
+        return max(1, min(p["i14_stream_msgs" if stream else "i14_msgs"], p["i14_bytes"] // chunk))
+
+    cells: List[Dict[str, Any]] = []
+    for chunk in p["chunks"]:
+        if chunk != 1024:  # 1 KiB is in drain_cells
+            cells.append(dict(base, op="drain", payload="bytes", chunk=chunk,
+                              count=max(1, p["py_bytes"][chunk] // chunk)))
+        cells.append(dict(base, op="produce", api="send_many", chunk=chunk, count=count(chunk, True)))
+        if mode == "sync" or chunk in (1024, 65536):
+            cells.append(dict(base, op="produce", api="send_bytes", chunk=chunk, count=count(chunk)))
+    cells.append(dict(base, op="drain", api="receive_bytes", payload="bytes", chunk=1024, count=count(1024)))
+    cells.append(dict(base, op="drain", api="receive_bytes", payload="bytes", chunk=65536, count=count(65536)))
+    if mode == "sync":
+        cells.append(dict(base, op="drain", api="async_receive_bytes", payload="bytes", chunk=1024,
+                          count=count(1024)))
+        count_c = max(1, p["small_py_ceiling"] // 3)
+        cells += [{"op": "grpcio_ceiling", "reps": p["reps"], "warmup": p["warmup"], "chunk": c,
+                   "count": max(1, min(count_c, p["py_bytes"][c] // c // 4))} for c in (4096, 16384)]
+        for chunk in p["chunks"]:
+            for payload in ("bytes", "term_binary"):
+                cells.append({"op": "ep_stream", "payload": payload, "chunk": chunk,
+                              "total": p["ep_total"], "count": p["ep_total"] // chunk,
+                              "reps": p["ep_reps"], "warmup": 1})
+    return cells
+
+
+def java_issue14_cells(p: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Issue 14 for the Java gRPC client: per-call sends (producing side alone) and per-call
+    receives of a pre-filled channel, next to its drain (RemoteStream) at 1 and 64 KiB."""
+    base = {"reps": p["reps"], "warmup": p["warmup"], "in_flight": IN_FLIGHT}
+    cells: List[Dict[str, Any]] = []
+    for chunk in (1024, 65536):
+        n = max(1, min(p["i14_msgs"], p["i14_bytes"] // chunk))
+        if chunk != 1024:  # 1 KiB is in drain_cells
+            cells.append(dict(base, op="drain", payload="bytes", chunk=chunk,
+                              count=max(1, p["java_bytes"][chunk] // chunk)))
+        cells.append(dict(base, op="produce", api="send", chunk=chunk, count=n))
+        cells.append(dict(base, op="drain", api="receive", payload="bytes", chunk=chunk, count=n))
+    return cells
+
+
 def latency_cell(p: Dict[str, Any]) -> Dict[str, Any]:
     return {"op": "latency", "samples": p["latency_samples"], "warmup": p["latency_warmup"],
             "interval_ms": p["latency_interval_ms"], "chunk": 64}
@@ -226,7 +287,12 @@ def cell_key(client: str, cell: Dict[str, Any]) -> str:
     if cell.get("role") == "warm-up":
         return f"{client}/warm-up/{cell['chunk']}"
     if cell["op"] == "drain":
-        return report.key(client, "drain_" + cell["payload"], cell["chunk"])
+        api = cell.get("api", "iter")
+        return report.key(client, "drain_" + cell["payload"] + ("" if api == "iter" else "_" + api), cell["chunk"])
+    if cell["op"] == "produce":
+        return report.key(client, "produce_" + cell["api"], cell["chunk"])
+    if cell["op"] == "ep_stream":
+        return report.key(client, "ep_stream_" + cell["payload"], cell["chunk"])
     if cell["op"] == "ceiling":
         return report.key(client, "ceiling", cell["chunk"])
     if cell["op"] == "grpcio_ceiling":
@@ -643,15 +709,18 @@ def gen_stubs() -> None:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="tiny sizes: proves the harness works")
-    ap.add_argument("--out", help="output directory (default bench/results, or bench/target/quick)")
-    ap.add_argument("--only", help=f"comma-separated sections among {','.join(SECTIONS)}")
+    ap.add_argument("--out", help="output directory (default bench/target/bench, or bench/target/quick with --quick)")
+    ap.add_argument("--only", help=f"comma-separated sections among {','.join(SECTIONS + EXTRA_SECTIONS)} "
+                    "(i14: only the cells of issue 14 and the ceilings they are compared with)")
     ap.add_argument("--client-options", help="JSON keyword options of the Python connect()")
     ap.add_argument("--server-config", help="JSON options of the batched channel endpoint")
     ap.add_argument("--python-client", help="another python-grpc-client directory to measure (A/B runs)")
     args = ap.parse_args()
     profile = "quick" if args.quick else "full"
     p = PROFILES[profile]
-    out_dir = pathlib.Path(args.out) if args.out else (HERE / "target" / "quick" if args.quick else HERE / "results")
+    # A run writes only under bench/target/; `make bench-publish` copies a full run's results to
+    # the committed bench/results/.
+    out_dir = pathlib.Path(args.out) if args.out else HERE / "target" / ("quick" if args.quick else "bench")
     out_dir.mkdir(parents=True, exist_ok=True)
     log_dir = HERE / "target" / "logs"
     log_dir.mkdir(parents=True, exist_ok=True)
@@ -701,17 +770,31 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
             except Exception as e:  # noqa: BLE001
                 extra["producer_alone"] = {"error": f"{type(e).__name__}: {e}"}
                 raw.append(("java-local", {"cell": {"op": "producer"}, "error": str(e)}))
-        if "java" in sections:
-            cells = (throughput_cells(p, p["java_bytes"])
-                     + small_cells(p, p["small_java"], p["small_java_unbatched"], p["small_java_ceiling"])
-                     + drain_cells(p, p["small_java"]) + [latency_cell(p)])
+        if "java" in sections or "i14" in sections:
+            if "java" in sections:
+                cells = (throughput_cells(p, p["java_bytes"])
+                         + small_cells(p, p["small_java"], p["small_java_unbatched"], p["small_java_ceiling"])
+                         + drain_cells(p, p["small_java"]) + [latency_cell(p)] + java_issue14_cells(p))
+            else:
+                cells = ([c for c in throughput_cells(p, p["java_bytes"])
+                          if c["op"] == "ceiling" and c["chunk"] in (1024, 65536)]
+                         + [c for c in drain_cells(p, p["small_java"]) if c["chunk"] == 1024]
+                         + java_issue14_cells(p))
             raw += [("java-grpc", r) for r in run_worker(java_cmd(server), cells, p["worker_timeout_s"], "java-grpc")]
         for mode in ("sync", "aio"):
             if f"py-{mode}" in sections:
                 cells = (throughput_cells(p, p["py_bytes"])
                          + small_cells(p, p["small_py"], p["small_py_unbatched"], p["small_py_ceiling"])
                          + drain_cells(p, p["small_py"]) + [latency_cell(p)]
-                         + (grpcio_ceiling_cells(p) if mode == "sync" else []))
+                         + (grpcio_ceiling_cells(p) if mode == "sync" else [])
+                         + issue14_cells(p, mode))
+                raw += [(f"py-{mode}", r) for r in run_worker(
+                    py_cmd(mode, server, client_options), cells, p["worker_timeout_s"], f"py-{mode}")]
+            elif "i14" in sections:
+                cells = ([c for c in throughput_cells(p, p["py_bytes"]) if c["op"] == "ceiling"]
+                         + [c for c in drain_cells(p, p["small_py"]) if c["chunk"] == 1024]
+                         + (grpcio_ceiling_cells(p)[1:] if mode == "sync" else [])
+                         + issue14_cells(p, mode))
                 raw += [(f"py-{mode}", r) for r in run_worker(
                     py_cmd(mode, server, client_options), cells, p["worker_timeout_s"], f"py-{mode}")]
         if "codec" in sections:
@@ -799,6 +882,8 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
         # Cross-node figures next to the single-node ones of this run (see report.cluster_summary)
         summary["cluster"] = dict(cluster_info, **report.cluster_summary(summary))
     summary["targets"] = report.targets(cells, rat, latency, codec, memory)
+    summary["targets_issue14"] = report.issue14_targets(cells)
+    summary["erlang_python_streaming"] = report.ERLANG_PYTHON_STREAMING
     md = report.markdown(summary)
     (out_dir / "latest.json").write_text(json.dumps(summary, indent=1, default=str) + "\n")
     (out_dir / "latest.md").write_text(md)

@@ -19,8 +19,19 @@ Cells (the Java runner BenchClient takes the same ones):
   "count": 65536, "reps": 3, "warmup": 1, "endpoint": "batched|unbatched"}``: per run, a new
   channel is filled by the server-side producer (Produce) while this client iterates over it
   (``for m in ch`` / ``async for m in ch``) until it is closed and drained;
-* ``{"op": "drain", ...}``: like throughput, but the channel (max_size 0) is filled first and
-  only the iteration over the full, closed channel is timed (the consuming side alone);
+* ``{"op": "drain", ..., "api": "iter|receive_bytes|async_receive_bytes"}``: like throughput,
+  but the channel (max_size 0) is filled first and only the consumption of the full, closed
+  channel is timed (the consuming side alone): ``for m in ch`` (iter, the default), a per-call
+  ``receive_bytes()`` loop, or a per-call ``await ch.async_receive_bytes()`` loop (the sync
+  client's coroutine; with ``--mode aio``, ``receive_bytes`` is the asyncio client's coroutine);
+* ``{"op": "produce", "api": "send_bytes|send_many", "chunk": 1024, "count": 20000, ...}``: the
+  producing side alone (issue 14): this client fills a new, unlimited byte channel that nobody
+  consumes, with a per-call ``send_bytes`` loop or one ``send_many(iterable)`` + ``flush()``;
+  the time runs until the last message is accepted (then the channel is closed and drained,
+  untimed, to free the server);
+* ``{"op": "ep_stream", "payload": "bytes|term_binary", "chunk": 1024, "total": 1048576}``:
+  erlang_python's streaming benchmark shape (examples/bench_byte_channel.erl): 1 MiB in chunks
+  sent with per-call sends, then received with per-call ``try_receive`` calls, timed together;
 * ``{"op": "ceiling", "chunk": 1024, "count": 65536, "reps": 3, "warmup": 1}``: the bare gRPC
   byte stream (one gRPC message per chunk) from the same server process;
 * ``{"op": "grpcio_ceiling", "chunk": 1024, "count": 20000, "reps": 3, "warmup": 1}`` (sync
@@ -37,6 +48,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import itertools
 import json
 import os
 import pathlib
@@ -161,12 +173,14 @@ class SyncRunner(Runner):
 
     def drain(self, cell: Dict[str, Any]) -> Dict[str, Any]:
         """Like throughput, but the producer fills the channel first (max_size 0) and only the
-        iteration over the full, closed channel is timed: the consumer side alone."""
+        consumption of the full, closed channel is timed: the consumer side alone."""
+        consume = {"iter": self._iterate, "receive_bytes": self._receive_loop,
+                   "async_receive_bytes": self._async_receive_loop}[cell.get("api", "iter")]
         with vertx_channels.connect(self.target(cell), **self.client_options) as client:
             def one() -> Dict[str, Any]:
                 ch = (client.new_byte_channel(0) if cell["payload"] == "bytes" else client.new_channel(0))
                 p = self.bench.Produce(self.produce_request(cell, ch.id), timeout=300)
-                return self.cpu(lambda: self._iterate(ch, cell, p))()
+                return self.cpu(lambda: consume(ch, cell, p))()
             return repeat(cell, one)
 
     @staticmethod
@@ -178,6 +192,101 @@ class SyncRunner(Runner):
         seconds = time.perf_counter() - t0
         check_count(n, cell)
         return {"messages": n, "bytes": p.bytes, "seconds": seconds}
+
+    @staticmethod
+    def _receive_loop(ch: Any, cell: Dict[str, Any], p: Any) -> Dict[str, Any]:
+        """One blocking receive call per message until the closed channel is empty."""
+        t0 = time.perf_counter()
+        n = 0
+        try:
+            while True:
+                ch.receive_bytes()
+                n += 1
+        except vertx_channels.ChannelClosed:
+            pass
+        seconds = time.perf_counter() - t0
+        check_count(n, cell)
+        return {"messages": n, "bytes": p.bytes, "seconds": seconds}
+
+    @staticmethod
+    def _async_receive_loop(ch: Any, cell: Dict[str, Any], p: Any) -> Dict[str, Any]:
+        """One ``await ch.async_receive_bytes()`` per message (the sync client's coroutine)."""
+        async def loop() -> int:
+            n = 0
+            try:
+                while True:
+                    await ch.async_receive_bytes()
+                    n += 1
+            except vertx_channels.ChannelClosed:
+                pass
+            return n
+        t0 = time.perf_counter()
+        n = asyncio.run(loop())
+        seconds = time.perf_counter() - t0
+        check_count(n, cell)
+        return {"messages": n, "bytes": p.bytes, "seconds": seconds}
+
+    def produce(self, cell: Dict[str, Any]) -> Dict[str, Any]:
+        """The producing side alone: this client fills an unlimited channel nobody consumes."""
+        payload = os.urandom(cell["chunk"])
+        count = cell["count"]
+        api = cell["api"]
+        with vertx_channels.connect(self.target(cell), **self.client_options) as client:
+            def send(ch: Any) -> Dict[str, Any]:
+                used = api
+                t0 = time.perf_counter()
+                if api == "send_many" and hasattr(ch, "send_many"):
+                    ch.send_many(itertools.repeat(payload, count))
+                    ch.flush()
+                else:
+                    if api == "send_many":
+                        used = "send_bytes (this client has no send_many)"
+                    for _ in range(count):
+                        ch.send_bytes(payload)
+                seconds = time.perf_counter() - t0
+                return {"messages": count, "bytes": count * len(payload), "seconds": seconds,
+                        "api_used": used}
+
+            def one() -> Dict[str, Any]:
+                ch = client.new_byte_channel(0)
+                out = self.cpu(lambda: send(ch))()
+                check_count(ch.info()["messages"], cell)
+                ch.close()
+                for _ in ch:  # untimed: frees the server's memory before the next run
+                    pass
+                return out
+            return repeat(cell, one)
+
+    def ep_stream(self, cell: Dict[str, Any]) -> Dict[str, Any]:
+        """erlang_python's streaming benchmark (examples/bench_byte_channel.erl,
+        run_streaming_bench): ``total`` bytes in chunks, sent with one call per chunk, then
+        received with one ``try_receive`` call per chunk; the time covers both."""
+        chunk = cell["chunk"]
+        n = cell["total"] // chunk
+        payload = os.urandom(chunk)
+        is_bytes = cell["payload"] == "bytes"
+        with vertx_channels.connect(self.target(cell), **self.client_options) as client:
+            def one() -> Dict[str, Any]:
+                ch = client.new_byte_channel(0) if is_bytes else client.new_channel(0)
+                send = ch.send_bytes if is_bytes else ch.send
+                try_receive = ch.try_receive_bytes if is_bytes else ch.try_receive
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    send(payload)
+                got = 0
+                nbytes = 0
+                for _ in range(n):
+                    m = try_receive()
+                    if m is None:
+                        break
+                    got += 1
+                    nbytes += len(m)
+                seconds = time.perf_counter() - t0
+                ch.close()
+                if got != n:
+                    raise RuntimeError(f"received {got} of {n} messages")
+                return {"messages": n, "bytes": nbytes, "seconds": seconds}
+            return repeat(cell, self.cpu(one))
 
     def ceiling(self, cell: Dict[str, Any]) -> Dict[str, Any]:
         @self.cpu
@@ -312,8 +421,16 @@ class AioRunner(Runner):
                     c0 = time.process_time()
                     t0 = time.perf_counter()
                     n = 0
-                    async for _ in ch:
-                        n += 1
+                    if cell.get("api", "iter") == "iter":
+                        async for _ in ch:
+                            n += 1
+                    else:  # receive_bytes: one awaited receive per message until closed
+                        try:
+                            while True:
+                                await ch.receive_bytes()
+                                n += 1
+                        except vertx_channels.ChannelClosed:
+                            pass
                     seconds = time.perf_counter() - t0
                     client_cpu = time.process_time() - c0
                     server_cpu = ((await bench.Stats(pb.StatsRequest())).cpu_nanos - s0) / 1e9
@@ -321,6 +438,45 @@ class AioRunner(Runner):
                     if r >= cell.get("warmup", 1):
                         runs.append({"messages": n, "bytes": p.bytes, "seconds": seconds,
                                      "client_cpu_s": client_cpu, "server_cpu_s": server_cpu})
+                return {"runs": runs}
+
+    def produce(self, cell: Dict[str, Any]) -> Dict[str, Any]:
+        return asyncio.run(self._produce(cell))
+
+    async def _produce(self, cell: Dict[str, Any]) -> Dict[str, Any]:
+        """The producing side alone (see SyncRunner.produce), with the asyncio client."""
+        payload = os.urandom(cell["chunk"])
+        count = cell["count"]
+        api = cell["api"]
+        async with grpc.aio.insecure_channel(self.args.bench, options=GRPC_OPTIONS) as bench_channel:
+            bench = pb_grpc.BenchServiceStub(bench_channel)
+            async with vertx_channels.aio.connect(self.target(cell), **self.client_options) as client:
+                runs = []
+                for r in range(cell.get("warmup", 1) + cell.get("reps", 3)):
+                    ch = await client.new_byte_channel(0)
+                    used = api
+                    s0 = (await bench.Stats(pb.StatsRequest())).cpu_nanos
+                    c0 = time.process_time()
+                    t0 = time.perf_counter()
+                    if api == "send_many" and hasattr(ch, "send_many"):
+                        await ch.send_many(itertools.repeat(payload, count))
+                        await ch.flush()
+                    else:
+                        if api == "send_many":
+                            used = "send_bytes (this client has no send_many)"
+                        for _ in range(count):
+                            await ch.send_bytes(payload)
+                    seconds = time.perf_counter() - t0
+                    client_cpu = time.process_time() - c0
+                    server_cpu = ((await bench.Stats(pb.StatsRequest())).cpu_nanos - s0) / 1e9
+                    check_count((await ch.info())["messages"], cell)
+                    await ch.close()
+                    async for _ in ch:  # untimed: frees the server's memory
+                        pass
+                    if r >= cell.get("warmup", 1):
+                        runs.append({"messages": count, "bytes": count * len(payload),
+                                     "seconds": seconds, "client_cpu_s": client_cpu,
+                                     "server_cpu_s": server_cpu, "api_used": used})
                 return {"runs": runs}
 
     def ceiling(self, cell: Dict[str, Any]) -> Dict[str, Any]:

@@ -121,6 +121,50 @@ def targets(cells: Dict[str, Any], rat: Dict[str, Any], latency: Dict[str, Any],
     return out
 
 
+def _mb_ratio(cells: Dict[str, Any], num: str, den: str) -> Optional[float]:
+    n, d = _mb(cells, num), _mb(cells, den)
+    return n / d if n is not None and d else None
+
+
+def issue14_targets(cells: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The targets of issue 14: the producing side and per-call receives against the drain
+    (``for m in ch`` of a pre-filled channel) of the same client and chunk, and the drain against
+    the bare gRPC stream (grpcio server, raw bytes: grpcio_ceiling.py) of the sync client."""
+    out: List[Dict[str, Any]] = []
+
+    def add(tid: str, what: str, value: Optional[float], threshold: float) -> None:
+        out.append({"id": tid, "target": what, "value": value, "op": ">=", "threshold": threshold,
+                    "unit": "x", "met": None if value is None else value >= threshold})
+
+    for client in ("py-sync", "py-aio"):
+        n = CLIENT_NAMES[client]
+        for chunk, thr in ((65536, 0.9), (1024, 0.5)):
+            add(f"i14-producer-{client}-{chunk // 1024}k",
+                f"{n} producer (`send_many` + `flush`) at {chunk // 1024} KiB vs drain",
+                _mb_ratio(cells, key(client, "produce_send_many", chunk), key(client, "drain_bytes", chunk)), thr)
+    add("i14-receive-py-sync-1k", "Python sync per-call `receive_bytes` at 1 KiB vs drain",
+        _mb_ratio(cells, key("py-sync", "drain_bytes_receive_bytes", 1024), key("py-sync", "drain_bytes", 1024)), 0.5)
+    for chunk, thr in ((65536, 0.9), (1024, 8.0)):
+        add(f"i14-drain-py-sync-{chunk // 1024}k",
+            f"Python sync drain (`for m in ch`) at {chunk // 1024} KiB vs bare gRPC (grpcio)",
+            _mb_ratio(cells, key("py-sync", "drain_bytes", chunk), key("py-sync", "grpcio_ceiling", chunk)), thr)
+    return out
+
+
+# erlang_python's published streaming figures (MB/s, their MB being 2^20 bytes): the output of
+# examples/bench_byte_channel.erl (run_streaming_bench: 1 MiB in chunks, per-call
+# py_byte_channel:send / py_channel:send from Erlang, then per-call try_receive_bytes /
+# try_receive in Python, one process, timed together) in the description of
+# https://github.com/benoitc/erlang-python/pull/35 ("Add ByteChannel API for raw byte
+# streaming", merged 2026-03-17).
+ERLANG_PYTHON_STREAMING = {
+    "source": "https://github.com/benoitc/erlang-python/pull/35 (examples/bench_byte_channel.erl, "
+              "run_streaming_bench)",
+    "bytes": {1024: 1445.09, 4096: 4950.50, 16384: 5649.72, 65536: 12500.00},
+    "term_binary": {1024: 1009.08, 4096: 3401.36, 16384: 6756.76, 65536: 6250.00},
+}
+
+
 # ------------------------------------------------------------------------------------- tables
 
 def _fmt_rate(v: Optional[float]) -> str:
@@ -242,7 +286,7 @@ def ceiling_check_table(summary: Dict[str, Any]) -> str:
     """The ceiling next to the same bare stream from a grpcio server (Python sync client)."""
     cells = summary["cells"]
     rows = []
-    for chunk in (64, 1024, 65536):
+    for chunk in (64, 1024, 4096, 16384, 65536):
         vx, gr = cells.get(key("py-sync", "ceiling", chunk)), cells.get(key("py-sync", "grpcio_ceiling", chunk))
         if not vx and not gr:
             continue
@@ -288,6 +332,108 @@ def drain_table(summary: Dict[str, Any]) -> str:
             "client; streaming = producer and consumer at the same time (the tables above):\n\n"
             + markdown_table(["client", "64 B drained, msg/s", "64 B streaming, msg/s",
                               "1 KiB drained, MB/s", "1 KiB streaming, MB/s"], rows) + extra)
+
+
+def _fallback(cells: Dict[str, Any], k: str) -> bool:
+    """Whether a send_many cell ran the per-call fallback (a client without send_many)."""
+    runs = (cells.get(k) or {}).get("runs") or []
+    return any("no send_many" in str(r.get("api_used", "")) for r in runs)
+
+
+def issue14_tables(summary: Dict[str, Any]) -> str:
+    """Issue 14, side by side: the bare gRPC stream, the drain, the producing side alone and
+    per-call receives, per client and chunk size."""
+    cells, chunks = summary["cells"], summary["params"]["chunks"]
+    if not any(k.split("/")[1].startswith(("produce_", "drain_bytes_")) for k in cells if k.count("/") >= 2):
+        return ""
+    fallback = False
+
+    def fig(k: str, den: Optional[str]) -> str:
+        nonlocal fallback
+        v = _mb(cells, k)
+        if v is None:
+            return "—"
+        text = _with_ratio(v, _mb_ratio(cells, k, den) if den else None)
+        if _fallback(cells, k):
+            fallback = True
+            text += "†"
+        return text
+
+    rows = []
+    for chunk in chunks:
+        d = key("py-sync", "drain_bytes", chunk)
+        rows.append([f"{chunk:,} B",
+                     fig(key("py-sync", "grpcio_ceiling", chunk), None),
+                     fig(key("py-sync", "ceiling", chunk), None),
+                     fig(d, key("py-sync", "grpcio_ceiling", chunk)),
+                     fig(key("py-sync", "produce_send_bytes", chunk), d),
+                     fig(key("py-sync", "produce_send_many", chunk), d),
+                     fig(key("py-sync", "drain_bytes_receive_bytes", chunk), d),
+                     fig(key("py-sync", "drain_bytes_async_receive_bytes", chunk), d)])
+    sync = markdown_table(["chunk", "bare gRPC (grpcio)", "Vert.x ceiling", "drain `for m in ch` (× bare gRPC)",
+                           "`send_bytes` loop (× drain)", "`send_many` + `flush` (× drain)",
+                           "`receive_bytes` loop (× drain)", "`await async_receive_bytes` loop (× drain)"], rows)
+    rows = []
+    for chunk in chunks:
+        d = key("py-aio", "drain_bytes", chunk)
+        rows.append([f"{chunk:,} B",
+                     fig(key("py-aio", "ceiling", chunk), None),
+                     fig(d, key("py-aio", "ceiling", chunk)),
+                     fig(key("py-aio", "produce_send_bytes", chunk), d),
+                     fig(key("py-aio", "produce_send_many", chunk), d),
+                     fig(key("py-aio", "drain_bytes_receive_bytes", chunk), d)])
+    aio = markdown_table(["chunk", "Vert.x ceiling", "drain `async for m in ch` (× ceiling)",
+                          "`await send_bytes` loop (× drain)", "`await send_many` + `flush` (× drain)",
+                          "`await receive_bytes` loop (× drain)"], rows)
+    rows = []
+    for chunk in (1024, 65536):
+        d = key("java-grpc", "drain_bytes", chunk)
+        rows.append([f"{chunk:,} B", fig(key("java-grpc", "ceiling", chunk), None),
+                     fig(d, key("java-grpc", "ceiling", chunk)),
+                     fig(key("java-grpc", "produce_send", chunk), d),
+                     fig(key("java-grpc", "drain_bytes_receive", chunk), d)])
+    java = markdown_table(["chunk", "Vert.x ceiling", "drain `RemoteStream` (× ceiling)",
+                           "per-call `send` (× drain)", "per-call `receive` (× drain)"], rows)
+    java_api = next((r.get("api_used") for r in (cells.get(key("java-grpc", "produce_send", 1024)) or {}).get("runs") or []
+                     if r.get("api_used")), None)
+    text = ("Producing side and per-call receives (issue 14), MB/s (median; (×) = ratio to the column "
+            "named). Drain = the channel (max_size 0) filled by the server's producer first, then consumed "
+            "alone; producer = this client fills a new unlimited channel nobody consumes, timed until the "
+            "last message is accepted; per-call = one call per message; bare gRPC = a grpcio server "
+            "process streaming raw bytes to the same grpcio client (`grpcio_ceiling.py`), one gRPC message "
+            "per chunk.\n\n**Python sync**\n\n" + sync + "\n\n**Python asyncio**\n\n" + aio
+            + "\n\n**Java gRPC** (`ChannelGrpcClient`" + (f"; sends: {java_api}" if java_api else "") + ")\n\n" + java)
+    if fallback:
+        text += ("\n\n† this client has no `send_many`: the cell ran a per-call `send_bytes` loop "
+                 "instead (the figure is not the producer stream's)")
+    return text
+
+
+def erlang_python_table(summary: Dict[str, Any]) -> str:
+    """erlang_python's streaming shape, our figures next to their published ones."""
+    cells, chunks = summary["cells"], summary["params"]["chunks"]
+    if not any(k.split("/")[1].startswith("ep_stream_") for k in cells if k.count("/") >= 2):
+        return ""
+    ep = ERLANG_PYTHON_STREAMING
+    rows = []
+    for chunk in chunks:
+        row = [f"{chunk:,} B"]
+        for payload in ("bytes", "term_binary"):
+            c = cells.get(key("py-sync", "ep_stream_" + payload, chunk))
+            ours = c["mb_s"]["median"] * 1e6 / 2**20 if c and "mb_s" in c else None
+            theirs = ep[payload].get(chunk)
+            row += [_fmt_rate(theirs), _fmt_rate(ours),
+                    f"{ours / theirs:.3f}×" if ours and theirs else "—"]
+        rows.append(row)
+    return ("erlang_python's streaming benchmark shape (`examples/bench_byte_channel.erl`, "
+            "`run_streaming_bench`): 1 MiB in chunks, one send call per chunk, then one `try_receive` "
+            "call per chunk, timed together; MiB/s (2^20 B/s, as theirs). Theirs: one BEAM process "
+            "sending into a NIF queue read by Python embedded in the same OS process (published in "
+            f"{ep['source']}, their machine); ours: the Python sync client (`send_bytes` / `send`, "
+            "`try_receive_bytes` / `try_receive`), each call a gRPC round trip to the server "
+            "process over loopback:\n\n"
+            + markdown_table(["chunk", "erlang_python ByteChannel", "ours ByteChannel", "ours / theirs",
+                              "erlang_python Channel", "ours Channel", "ours / theirs"], rows))
 
 
 def latency_table(summary: Dict[str, Any]) -> str:
@@ -422,9 +568,9 @@ def cluster_table(summary: Dict[str, Any]) -> str:
     return text + markdown_table(header, rows)
 
 
-def targets_table(summary: Dict[str, Any]) -> str:
+def targets_table(summary: Dict[str, Any], which: str = "targets", title: str = "Targets (issue 6)") -> str:
     rows = []
-    for t in summary["targets"]:
+    for t in summary.get(which) or []:
         v = t["value"]
         if v is None:
             value = "—"
@@ -437,7 +583,9 @@ def targets_table(summary: Dict[str, Any]) -> str:
         thr = (f"{t['threshold']}×" if t["unit"] == "x" else f"{t['threshold']:,} {t['unit']}")
         met = {True: "met", False: "**not met**", None: "no figure"}[t["met"]]
         rows.append([t["target"], value, f"{t['op']} {thr}", met])
-    return "Targets (issue 6):\n\n" + markdown_table(["target", "measured", "wanted", ""], rows)
+    if not rows:
+        return ""
+    return f"{title}:\n\n" + markdown_table(["target", "measured", "wanted", ""], rows)
 
 
 def markdown(summary: Dict[str, Any]) -> str:
@@ -465,11 +613,14 @@ def markdown(summary: Dict[str, Any]) -> str:
             f"MB/s is its message rate times the chunk size. CPU µs/msg: CPU time of the client "
             f"process and of the whole server process per message, which share 2 cores.\n")
     sections = [head, throughput_tables(summary), per_client_tables(summary), small_table(summary),
-                ceiling_check_table(summary), drain_table(summary), latency_table(summary), codec_table(summary), memory_text(summary)]
+                ceiling_check_table(summary), drain_table(summary), issue14_tables(summary),
+                erlang_python_table(summary), latency_table(summary), codec_table(summary), memory_text(summary)]
     sections = [x for x in sections if x]
     if summary.get("cluster"):
         sections.append(cluster_table(summary))
     sections.append(targets_table(summary))
+    sections.append(targets_table(summary, "targets_issue14", "Targets (issue 14; `--quick` asserts none)"))
+    sections = [x for x in sections if x]
     failed = [k for k, c in summary["cells"].items() if "error" in c]
     if failed:
         sections.append("Failed cells: " + ", ".join(f"`{k}`" for k in failed))

@@ -29,11 +29,12 @@ class _Chan:
         self.size = 0
         self.closed = False
         self.waiting = 0
+        self.reserved = 0  # producer credit outstanding, all streams (S-EXT-RESERVE)
 
     def info(self) -> "pb.ChannelInfo":
         return pb.ChannelInfo(id=self.id, kind=self.kind, size=self.size, max_size=self.max_size,
                               closed=self.closed, messages=len(self.queue),
-                              waiting_receivers=self.waiting)
+                              waiting_receivers=self.waiting, reserved_bytes=self.reserved)
 
 
 class FakeChannelService(pb_grpc.ChannelServiceServicer):
@@ -44,6 +45,10 @@ class FakeChannelService(pb_grpc.ChannelServiceServicer):
         self.max_outstanding: Dict[int, int] = collections.defaultdict(int)
         self.max_batch = max_batch
         self._streams = 0
+        # Producer streams: when set, Send frames on streams are recorded but never answered
+        # (a test then stops the server to break the pipeline).
+        self.hold_send_results = False
+        self.reserve_cap = 1 << 20  # the fake's max_reserve_bytes_per_stream
 
     def _get(self, channel_id: str, context: grpc.ServicerContext) -> _Chan:
         ch = self.channels.get(channel_id)
@@ -88,10 +93,10 @@ class FakeChannelService(pb_grpc.ChannelServiceServicer):
                     return pb.SendResponse(result=pb.SEND_RESULT_TIMEOUT)
             return pb.SendResponse(result=self._enqueue(ch, request.payload))
 
-    def _enqueue(self, ch: _Chan, payload: bytes) -> int:
+    def _enqueue(self, ch: _Chan, payload: bytes, own_reserved: int = 0) -> int:
         if ch.closed:
             return pb.SEND_RESULT_CLOSED
-        if ch.max_size and ch.size + len(payload) > ch.max_size:
+        if ch.max_size and ch.size + ch.reserved - own_reserved + len(payload) > ch.max_size:
             return pb.SEND_RESULT_BUSY
         ch.queue.append(payload)
         ch.size += len(payload)
@@ -157,7 +162,69 @@ class FakeChannelService(pb_grpc.ChannelServiceServicer):
             "credit_b": first.open.initial_credit_bytes,
             "unacked": collections.deque(),  # (seq, payload)
             "seq": 0, "release": False, "ended": False, "closed_sent": False,
+            "out": collections.deque(),  # producer frames to write (SendResults, SendCredit)
+            "target": (0, 0), "granted_b": 0, "granted_m": 0,
         }
+
+        def grant(reset: bool) -> None:
+            """Tops the stream's producer credit up to its target, within the room left."""
+            want_b, want_m = state["target"]
+            room = want_b - state["granted_b"]
+            if ch.max_size:
+                room = min(room, ch.max_size - ch.size - ch.reserved)
+            room = max(0, min(room, self.reserve_cap - state["granted_b"]))
+            more_m = max(0, want_m - state["granted_m"]) if room > 0 or want_m == 0 else 0
+            if ch.closed:
+                room = more_m = 0
+            if room == 0 and more_m == 0 and not reset:
+                return
+            state["granted_b"] += room
+            state["granted_m"] += more_m
+            ch.reserved += room
+            if reset:
+                state["out"].append(pb.ServerFrame(send_credit=pb.SendCredit(
+                    bytes=state["granted_b"], messages=state["granted_m"], reset=True)))
+            else:
+                state["out"].append(pb.ServerFrame(send_credit=pb.SendCredit(
+                    bytes=room, messages=more_m)))
+
+        def revoke() -> None:
+            ch.reserved -= state["granted_b"]
+            state["granted_b"] = state["granted_m"] = 0
+
+        def on_send(send) -> None:
+            if self.hold_send_results:
+                return
+            results = []
+            if send.reserved:
+                total = sum(len(p) for p in send.payloads)
+                if total > state["granted_b"] or len(send.payloads) > state["granted_m"]:
+                    state["bad_reserved"] = True
+                    context.abort(grpc.StatusCode.FAILED_PRECONDITION, "beyond the credit")
+                for p in send.payloads:
+                    state["granted_b"] -= len(p)
+                    state["granted_m"] -= 1
+                    ch.reserved -= len(p)
+                    if ch.closed:
+                        results.append(pb.SEND_RESULT_CLOSED)
+                    else:  # into reserved room: never busy
+                        results.append(self._enqueue(ch, p, ch.reserved + len(p)))
+                grant(False)
+            else:
+                for p in send.payloads:
+                    if send.wait and ch.max_size and len(p) > ch.max_size:
+                        results.append(pb.SEND_RESULT_TOO_LARGE)
+                        continue
+                    if send.wait:
+                        timeout = None if send.timeout_ms < 0 else send.timeout_ms / 1000
+                        if not self.cond.wait_for(
+                                lambda: ch.closed or not ch.max_size or ch.size + ch.reserved
+                                - state["granted_b"] + len(p) <= ch.max_size, timeout):
+                            results.append(pb.SEND_RESULT_TIMEOUT)
+                            continue
+                    results.append(self._enqueue(ch, p, state["granted_b"]))
+            state["out"].append(pb.ServerFrame(send_results=pb.SendResults(
+                first_seq=send.first_seq, results=results)))
 
         def read() -> None:
             try:
@@ -175,6 +242,12 @@ class FakeChannelService(pb_grpc.ChannelServiceServicer):
                                 state["unacked"].popleft()
                         elif which == "release":
                             state["release"] = True
+                        elif which == "send":
+                            on_send(frame.send)
+                        elif which == "reserve":
+                            revoke()
+                            state["target"] = (frame.reserve.bytes, frame.reserve.messages)
+                            grant(True)
                         self.cond.notify_all()
                 with self.cond:
                     self.frames.append((no, "half_close", None))
@@ -194,21 +267,29 @@ class FakeChannelService(pb_grpc.ChannelServiceServicer):
             self.cond.notify_all()
             return n
 
+        opened = pb.ServerFrame(opened=pb.Opened(info=ch.info(), max_message_bytes=MAX_MESSAGE_BYTES))
+        if first.open.reserve_bytes or first.open.reserve_messages:
+            with self.cond:
+                state["target"] = (first.open.reserve_bytes, first.open.reserve_messages)
+                grant(True)
         threading.Thread(target=read, daemon=True).start()
         context.add_callback(lambda: self._end(state))
-        yield pb.ServerFrame(opened=pb.Opened(info=ch.info(), max_message_bytes=MAX_MESSAGE_BYTES))
+        yield opened
         try:
             while True:
                 with self.cond:
                     def ready() -> bool:
                         return (state["ended"] or state["release"] or not context.is_active()
+                                or state["out"]
                                 or (ch.queue and state["credit_m"] > 0
                                     and state["credit_b"] >= len(ch.queue[0]))
                                 or (ch.closed and not ch.queue and not state["closed_sent"]))
                     self.cond.wait_for(ready)
                     if state["ended"] or not context.is_active():
                         return
-                    if state["release"]:
+                    if state["out"]:
+                        frame = state["out"].popleft()
+                    elif state["release"]:
                         state["release"] = False
                         n = give_back()
                         state["credit_m"] = state["credit_b"] = 0
@@ -236,6 +317,7 @@ class FakeChannelService(pb_grpc.ChannelServiceServicer):
         finally:
             with self.cond:
                 give_back()
+                revoke()
 
     def _end(self, state: dict) -> None:
         with self.cond:

@@ -32,6 +32,7 @@ from .errors import (
     Unauthenticated,
     InvalidArgument,
     MessageTooLarge,
+    SendFailed,
     WrongChannelKind,
 )
 from .terms import Atom, ImproperList
@@ -58,6 +59,7 @@ __all__ = [
     "Unauthenticated",
     "DeadlineExceeded",
     "ClientClosed",
+    "SendFailed",
     "Atom",
     "ImproperList",
     "errors",

@@ -1,30 +1,49 @@
-"""Command line: ``python3 -m vertx_channels [--target HOST:PORT] COMMAND ...``.
+"""Command line: ``vertx-channels [OPTIONS] COMMAND ...`` (or ``python3 -m vertx_channels``).
 
 Commands::
 
     new [--bytes] [--max-size N]             create a channel, print its id
-    send ID [--file F | -] [--chunk-size N]  byte channel: send a file or stdin, in chunks
+    send ID [--file F | -] [--chunk-size N]  byte channel: send a file or stdin, in chunks, over
+                                             one stream (send_many + flush)
     send ID --term LITERAL | --atom NAME     term channel: send one term (a Python literal)
     recv ID [--count N] [--timeout-ms T]     receive N messages (0 = until closed): bytes to
                                              stdout as they are, terms printed with repr()
     info ID                                  print the channel's info as JSON
     close ID                                 close the channel
 
-Exit codes: 0 ok, 1 error, 2 usage, 3 channel not found, 4 channel closed, 5 timeout.
+Connection options (before the command): ``--target HOST:PORT`` ($VERTX_CHANNELS_TARGET),
+``--token TOKEN`` ($VERTX_CHANNELS_TOKEN), ``--tls-ca FILE`` (TLS, trusting that CA) or
+``--tls`` (TLS, the system's CAs), ``--connect-timeout SECONDS``. ``send`` and ``recv`` take
+``--progress`` / ``--no-progress`` (a tqdm bar on stderr; default: when stderr is a terminal).
+
+Exit codes: 0 ok, 1 error, 2 usage, 3 channel not found, 4 channel closed, 5 timeout,
+130 interrupted. Errors are one line on stderr, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
+import ipaddress
 import json
 import os
 import sys
-from typing import IO, Any, List, Optional
+from typing import IO, Any, Callable, Dict, Iterator, List, NoReturn, Optional, Union
+
+import grpc
 
 from . import _base
 from ._sync import ByteChannel, Channel, Client, connect
-from .errors import ChannelClosed, ChannelError, ChannelNotFound, WrongChannelKind
+from .errors import (
+    ChannelClosed,
+    ChannelError,
+    ChannelNotFound,
+    ConnectionLost,
+    SendFailed,
+    Unauthenticated,
+    WrongChannelKind,
+    from_rpc_error,
+)
 from .terms import Atom
 
 EXIT_OK = 0
@@ -33,34 +52,90 @@ EXIT_USAGE = 2
 EXIT_NOT_FOUND = 3
 EXIT_CLOSED = 4
 EXIT_TIMEOUT = 5
+EXIT_INTERRUPTED = 130
 
 DEFAULT_CHUNK_SIZE = 64 * 1024
+# The largest chunk: one message of the contract (16 MiB payloads).
+MAX_CHUNK_SIZE = 16 * 1024 * 1024
+TOKEN_ENV = "VERTX_CHANNELS_TOKEN"
+TARGET_ENV = "VERTX_CHANNELS_TARGET"
+
+AnyChannel = Union[Channel, ByteChannel]
 
 
 class _Usage(Exception):
     """A usage error found after parsing (exit code 2)."""
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with the usage error reported as one line plus the usage (exit 2)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
+
+
+def _int_at_least(minimum: int, maximum: Optional[int] = None) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"between {minimum} and {maximum}" if maximum is not None else f">= {minimum}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text}")
+    return value
+
+
+def _prog() -> str:
+    name = os.path.basename(sys.argv[0]) if sys.argv and sys.argv[0] else ""
+    return name if name and name not in ("__main__.py", "-c") else "python3 -m vertx_channels"
+
+
+def _add_progress(p: argparse.ArgumentParser) -> None:
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--progress", dest="progress", action="store_true", default=None,
+                       help="show a progress bar on stderr (needs tqdm); it stays when done")
+    group.add_argument("--no-progress", dest="progress", action="store_false",
+                       help="never show a progress bar (default: a bar when stderr is a terminal)")
+
+
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
-        prog="python3 -m vertx_channels",
+    p = _Parser(
+        prog=_prog(),
         description="Use vertx-channels channels from the command line.",
-        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 closed, 5 timeout.",
+        epilog="Exit codes: 0 ok, 1 error, 2 usage, 3 not found, 4 closed, 5 timeout, "
+               "130 interrupted.",
     )
-    p.add_argument("--target", default=os.environ.get("VERTX_CHANNELS_TARGET", _base.DEFAULT_TARGET),
-                   help="server host:port (default: $VERTX_CHANNELS_TARGET or %(default)s)")
-    p.add_argument("--connect-timeout", type=float, default=_base.DEFAULT_CONNECT_TIMEOUT,
+    p.add_argument("--target", default=os.environ.get(TARGET_ENV, _base.DEFAULT_TARGET),
+                   help=f"server host:port (default: ${TARGET_ENV} or %(default)s)")
+    p.add_argument("--connect-timeout", type=_seconds, default=_base.DEFAULT_CONNECT_TIMEOUT,
                    metavar="SECONDS", help="how long to wait for the server (default %(default)s)")
-    progress = p.add_mutually_exclusive_group()
-    progress.add_argument("--progress", dest="progress", action="store_true", default=None,
-                          help="show a progress bar on stderr (needs tqdm)")
-    progress.add_argument("--no-progress", dest="progress", action="store_false",
-                          help="never show a progress bar")
-    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    p.add_argument("--token", default=None,
+                   help=f"bearer token for a server with auth_tokens (default: ${TOKEN_ENV}); "
+                        "without TLS only allowed to a loopback target")
+    tls = p.add_mutually_exclusive_group()
+    tls.add_argument("--tls-ca", metavar="FILE",
+                     help="connect with TLS, trusting the CA certificate(s) in FILE (PEM)")
+    tls.add_argument("--tls", action="store_true",
+                     help="connect with TLS, trusting the system's CA certificates")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND",
+                           parser_class=_Parser)
 
     new = sub.add_parser("new", help="create a channel and print its id")
     new.add_argument("--bytes", action="store_true", help="a byte channel (default: term channel)")
-    new.add_argument("--max-size", type=int, default=0, metavar="N",
+    new.add_argument("--max-size", type=_int_at_least(0), default=0, metavar="N",
                      help="backpressure limit in bytes (default 0 = unlimited)")
 
     send = sub.add_parser("send", help="send to a channel")
@@ -72,17 +147,21 @@ def _parser() -> argparse.ArgumentParser:
     src.add_argument("--term", metavar="LITERAL",
                      help="term channel: a Python literal, e.g. \"('ok', [1, 2.5, b'x'])\"")
     src.add_argument("--atom", metavar="NAME", help="term channel: send the atom NAME")
-    send.add_argument("--chunk-size", type=int, default=DEFAULT_CHUNK_SIZE, metavar="N",
+    send.add_argument("--chunk-size", type=_int_at_least(1, MAX_CHUNK_SIZE),
+                      default=DEFAULT_CHUNK_SIZE, metavar="N",
                       help="byte channel: bytes per message (default %(default)s)")
     send.add_argument("--timeout-ms", type=int, default=-1, metavar="T",
-                      help="how long each send waits for room (default -1 = forever)")
+                      help="term channel: how long the send waits for room (default -1 = "
+                           "forever); a byte stream always waits for room")
+    _add_progress(send)
 
     recv = sub.add_parser("recv", help="receive from a channel")
     recv.add_argument("id", help="the channel id")
-    recv.add_argument("--count", "-n", type=int, default=1, metavar="N",
+    recv.add_argument("--count", "-n", type=_int_at_least(0), default=1, metavar="N",
                       help="messages to receive (default 1; 0 = all until the channel is closed)")
     recv.add_argument("--timeout-ms", type=int, default=-1, metavar="T",
                       help="how long each receive waits (default -1 = forever)")
+    _add_progress(recv)
 
     info = sub.add_parser("info", help="print the channel's info as JSON")
     info.add_argument("id", help="the channel id")
@@ -92,14 +171,60 @@ def _parser() -> argparse.ArgumentParser:
     return p
 
 
-def _attach(client: Client, channel_id: str) -> Any:
+# ------------------------------------------------------------------------------ connection
+
+def _is_loopback(target: str) -> bool:
+    """Whether a host:port target names this machine (a token may then travel without TLS)."""
+    host = target.rsplit(":", 1)[0] if target.count(":") == 1 or target.startswith("[") else target
+    host = host.strip("[]")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _credentials(args: argparse.Namespace) -> Optional[grpc.ChannelCredentials]:
+    if args.tls_ca is not None:
+        try:
+            with open(args.tls_ca, "rb") as f:
+                ca = f.read()
+        except OSError as e:
+            raise _Usage(f"--tls-ca: cannot read {args.tls_ca}: {e.strerror or e}") from None
+        if b"-----BEGIN CERTIFICATE-----" not in ca:
+            raise _Usage(f"--tls-ca: {args.tls_ca} holds no PEM certificate")
+        return grpc.ssl_channel_credentials(root_certificates=ca)
+    if args.tls:
+        return grpc.ssl_channel_credentials()
+    return None
+
+
+def _token(args: argparse.Namespace) -> Optional[str]:
+    token: Optional[str] = args.token if args.token is not None else os.environ.get(TOKEN_ENV)
+    if token is None:
+        return None
+    if not token:
+        raise _Usage(f"--token / ${TOKEN_ENV} is empty")
+    if args.tls_ca is None and not args.tls and not _is_loopback(args.target):
+        raise _Usage(f"a token is only sent over TLS to {args.target}: add --tls-ca FILE or --tls "
+                     "(without TLS a token is allowed to a loopback target only)")
+    return token
+
+
+def _attach(client: Client, channel_id: str) -> AnyChannel:
     try:
         return client.byte_channel(channel_id)
     except WrongChannelKind:
         return client.channel(channel_id)
 
 
-def _progress_bar(args: argparse.Namespace, total: Optional[int], desc: str) -> Any:
+# -------------------------------------------------------------------------------- progress
+
+def _progress_bar(args: argparse.Namespace, total: Optional[int], desc: str,
+                  unit: str = "B") -> Any:
+    """A tqdm bar on stderr, or None. It stays on the terminal when done (leave=True), so that
+    the total and the rate of the transfer remain visible."""
     want = args.progress if args.progress is not None else sys.stderr.isatty()
     if not want:
         return None
@@ -107,15 +232,19 @@ def _progress_bar(args: argparse.Namespace, total: Optional[int], desc: str) -> 
         from tqdm import tqdm
     except ImportError:
         if args.progress:
-            print("vertx_channels: --progress needs tqdm (pip install 'vertx-channels[progress]')",
+            print(f"{_prog()}: --progress needs tqdm (pip install 'vertx-channels[progress]')",
                   file=sys.stderr)
         return None
-    return tqdm(total=total, desc=desc, unit="B", unit_scale=True, unit_divisor=1024,
-                file=sys.stderr, leave=False)
+    scale = unit == "B"
+    return tqdm(total=total, desc=desc, unit=unit, unit_scale=scale,
+                unit_divisor=1024 if scale else 1000, file=sys.stderr, leave=True)
 
+
+# -------------------------------------------------------------------------------- commands
 
 def _cmd_new(client: Client, args: argparse.Namespace, out: IO[str]) -> int:
-    ch = (client.new_byte_channel if args.bytes else client.new_channel)(max_size=args.max_size)
+    ch: AnyChannel = (client.new_byte_channel(max_size=args.max_size) if args.bytes
+                      else client.new_channel(max_size=args.max_size))
     print(ch.id, file=out)
     return EXIT_OK
 
@@ -125,7 +254,7 @@ def _parse_term(args: argparse.Namespace) -> Any:
         return Atom(args.atom)
     try:
         return ast.literal_eval(args.term)
-    except (ValueError, SyntaxError) as e:
+    except (ValueError, SyntaxError, MemoryError, RecursionError) as e:
         raise _Usage(f"--term: not a Python literal: {args.term!r} ({e.__class__.__name__})") from None
 
 
@@ -138,47 +267,61 @@ def _cmd_send(client: Client, args: argparse.Namespace, out: IO[str]) -> int:
         return EXIT_OK
     if args.term is not None or args.atom is not None:
         raise _Usage(f"channel {args.id} is a byte channel: send a file or stdin, not a term")
-    if args.chunk_size <= 0:
-        raise _Usage("--chunk-size must be > 0")
-    assert isinstance(ch, ByteChannel)
     if args.file is not None and args.file != "-":
-        with open(args.file, "rb") as f:
-            return _send_stream(ch, f, args, os.fstat(f.fileno()).st_size)
-    return _send_stream(ch, sys.stdin.buffer, args, None)
+        try:
+            f = open(args.file, "rb")
+        except OSError as e:
+            raise _Usage(f"--file: cannot open {args.file}: {e.strerror or e}") from None
+        with f:
+            return _send_stream(ch, f, args, os.fstat(f.fileno()).st_size, args.file)
+    return _send_stream(ch, sys.stdin.buffer, args, None, "stdin")
+
+
+def _chunks(src: IO[bytes], size: int, bar: Any) -> Iterator[bytes]:
+    """The chunks of src, read as the sender takes them (so a file of any size is streamed with
+    a bounded amount in memory); the bar counts what was handed to the sender."""
+    while True:
+        chunk = src.read(size)
+        if not chunk:
+            return
+        yield chunk
+        if bar is not None:
+            bar.update(len(chunk))
 
 
 def _send_stream(ch: ByteChannel, src: IO[bytes], args: argparse.Namespace,
-                 total: Optional[int]) -> int:
-    bar = _progress_bar(args, total, "send")
+                 total: Optional[int], name: str) -> int:
+    """Sends src in chunks over one producer stream (``send_many``), then ``flush()`` waits until
+    the server has accepted every chunk: exit 0 means everything is in the channel."""
+    bar = _progress_bar(args, total, f"send {name}")
     try:
-        while True:
-            chunk = src.read(args.chunk_size)
-            if not chunk:
-                return EXIT_OK
-            ch.send_bytes(chunk, timeout_ms=args.timeout_ms)
-            if bar is not None:
-                bar.update(len(chunk))
+        # timeout_ms=-1: a send waits for room as long as it takes (backpressure of a bounded
+        # channel slows the file down, never fails it)
+        ch.send_many(_chunks(src, args.chunk_size, bar), timeout_ms=-1)
+        ch.flush()
+        return EXIT_OK
     finally:
         if bar is not None:
             bar.close()
 
 
 def _cmd_recv(client: Client, args: argparse.Namespace, out: IO[str]) -> int:
-    if args.count < 0:
-        raise _Usage("--count must be >= 0")
     ch = _attach(client, args.id)
-    is_bytes = isinstance(ch, ByteChannel)
-    bar = _progress_bar(args, None, "recv") if is_bytes else None
-    sink = sys.stdout.buffer if is_bytes else None
+    total = args.count or None
+    bar = (_progress_bar(args, None, "recv") if isinstance(ch, ByteChannel)
+           else _progress_bar(args, total, "recv", unit="msg"))
+    sink = sys.stdout.buffer
 
     def emit(message: Any) -> None:
-        if is_bytes:
+        if isinstance(ch, ByteChannel):
             sink.write(message)
             sink.flush()
             if bar is not None:
                 bar.update(len(message))
         else:
             print(repr(message), file=out, flush=True)
+            if bar is not None:
+                bar.update(1)
 
     try:
         if args.count == 0 and args.timeout_ms < 0:
@@ -188,7 +331,8 @@ def _cmd_recv(client: Client, args: argparse.Namespace, out: IO[str]) -> int:
         received = 0
         while args.count == 0 or received < args.count:
             try:
-                message = (ch.receive_bytes if is_bytes else ch.receive)(args.timeout_ms)
+                message = (ch.receive_bytes(args.timeout_ms) if isinstance(ch, ByteChannel)
+                           else ch.receive(args.timeout_ms))
             except ChannelClosed:
                 if args.count == 0:
                     return EXIT_OK
@@ -211,16 +355,20 @@ def _cmd_close(client: Client, args: argparse.Namespace, out: IO[str]) -> int:
     return EXIT_OK
 
 
-_COMMANDS = {"new": _cmd_new, "send": _cmd_send, "recv": _cmd_recv, "info": _cmd_info,
-             "close": _cmd_close}
+_COMMANDS: Dict[str, Callable[[Client, argparse.Namespace, IO[str]], int]] = {
+    "new": _cmd_new, "send": _cmd_send, "recv": _cmd_recv, "info": _cmd_info, "close": _cmd_close,
+}
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Runs the command line; returns the exit code."""
+    """Runs the command line (the console script ``vertx-channels``); returns the exit code."""
     parser = _parser()
     args = parser.parse_args(argv)  # exits with 2 on a usage error
     try:
-        with connect(args.target, timeout=args.connect_timeout) as client:
+        credentials = _credentials(args)
+        token = _token(args)
+        with connect(args.target, timeout=args.connect_timeout, credentials=credentials,
+                     token=token) as client:
             return _COMMANDS[args.command](client, args, sys.stdout)
     except _Usage as e:
         parser.print_usage(sys.stderr)
@@ -232,15 +380,34 @@ def main(argv: Optional[List[str]] = None) -> int:
         return _fail(e, EXIT_CLOSED)
     except TimeoutError as e:
         return _fail(e, EXIT_TIMEOUT)
+    except Unauthenticated as e:
+        hint = "" if (args.token or os.environ.get(TOKEN_ENV)) else \
+            f" (the server wants a token: --token or ${TOKEN_ENV})"
+        return _fail(e, EXIT_ERROR, hint)
+    except ConnectionLost as e:
+        hint = "" if args.tls_ca or args.tls else " (is it up? a TLS server needs --tls-ca FILE)"
+        return _fail(e, EXIT_ERROR, hint if "could not connect" in str(e) else "")
+    except BrokenPipeError:
+        # the reader of stdout went away (`| head`): stop quietly, as a Unix filter does
+        try:
+            sys.stdout = open(os.devnull, "w")
+        except OSError:
+            pass
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except grpc.RpcError as e:  # a call the client did not map (should not happen)
+        return _fail(from_rpc_error(e), EXIT_ERROR)
+    except SendFailed as e:
+        return _fail(e, EXIT_ERROR, f" ({len(e.indexes)} chunk(s) not confirmed)")
     except (ChannelError, OSError, TypeError, ValueError) as e:
         return _fail(e, EXIT_ERROR)
-    except KeyboardInterrupt:
-        return 130
 
 
-def _fail(error: BaseException, code: int) -> int:
+def _fail(error: BaseException, code: int, hint: str = "") -> int:
     text = str(error).splitlines()[0] if str(error) else type(error).__name__
-    print(f"vertx_channels: {text}", file=sys.stderr)
+    print(f"{_prog()}: {text}{hint}", file=sys.stderr)
     return code
 
 

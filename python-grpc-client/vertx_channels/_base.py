@@ -208,6 +208,8 @@ def info_dict(info: "pb.ChannelInfo") -> Dict[str, Any]:
         "messages": info.messages,
         "waiting_receivers": info.waiting_receivers,
         "waiting_senders": info.waiting_senders,
+        "reserved_bytes": info.reserved_bytes,
+        "in_flight_bytes": info.in_flight_bytes,
     }
 
 
@@ -382,6 +384,15 @@ class ConsumerWindow:
             self._acked = self._handed
             return [pb.ClientFrame(ack=pb.Ack(up_to_seq=self._handed))]
         return []
+
+    def ack_frame(self) -> Optional["pb.ClientFrame"]:
+        """An Ack for everything handed so far, or None when all was acknowledged: a per-call
+        receive acknowledges at once, so that a consumed message stops counting as in flight
+        for other senders' backpressure."""
+        if self._releasing or self._handed <= self._acked:
+            return None
+        self._acked = self._handed
+        return pb.ClientFrame(ack=pb.Ack(up_to_seq=self._handed))
 
     def release_frames(self) -> List["pb.ClientFrame"]:
         """Ack for everything handed, then Release: every other pushed message goes back to the

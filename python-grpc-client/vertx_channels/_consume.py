@@ -26,7 +26,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
-from typing import Any, AsyncIterator, Callable, Iterator, List, Optional
+from typing import Any, AsyncIterator, Awaitable, Callable, Iterator, List, Optional
 
 import grpc
 
@@ -287,9 +287,14 @@ def iterate_blocking(window: ConsumerWindow, stream_factory: Callable[..., Threa
 
 async def iterate_async(window: ConsumerWindow, stream_factory: Callable[..., Any],
                         is_client_closed: Callable[[], bool],
-                        threaded: bool) -> AsyncIterator[Any]:
+                        threaded: bool,
+                        before: Optional[Callable[[], Awaitable[None]]] = None,
+                        ) -> AsyncIterator[Any]:
     """The asyncio consumer loop. ``threaded``: the transport delivers frames from another
-    thread (the sync client's ThreadStream), so they are passed to this loop thread-safely."""
+    thread (the sync client's ThreadStream), so they are passed to this loop thread-safely.
+    ``before`` is awaited first (the channel object's pending sends are confirmed)."""
+    if before is not None:
+        await before()
     inbox, deliver = _async_inbox(threaded)
     stream = stream_factory(window.open_frame(), deliver)
     ended = False

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
-from typing import Any, AsyncIterator, Dict, Iterator, Optional, Sequence, Tuple
+import weakref
+from typing import Any, AsyncIterator, Dict, Iterable, Iterator, Optional, Sequence, Tuple, Union
 
 import grpc
 
-from . import _base, _consume, errors
+from . import _base, _consume, _prefetch, _produce, errors
 from ._base import BYTES, EMPTY, TERM, ClientOptions, Kind
 from ._proto.vertx.channels.v1 import channels_pb2 as pb
 from ._proto.vertx.channels.v1 import channels_pb2_grpc as pb_grpc
@@ -84,6 +86,11 @@ class Client:
         self._stub = pb_grpc.ChannelServiceStub(self._grpc)
         self._closed = False
         self._lock = threading.Lock()
+        # The channel objects of this client that may have pipelined sends in flight: close()
+        # waits for their confirmations first.
+        self._producers: "weakref.WeakValueDictionary[int, _ChannelBase]" = (
+            weakref.WeakValueDictionary())
+        self._producer_ids = itertools.count()
 
     def _wait_ready(self) -> None:
         if self._options.timeout is None:
@@ -105,13 +112,25 @@ class Client:
             raise errors.ClientClosed(f"the client of {self.target} is closed")
 
     def close(self) -> None:
-        """Closes the connection (idempotent). Running calls and iterations end with
+        """Closes the connection (idempotent). Pipelined sends still in flight are waited for
+        first (bounded); if some of them failed, :class:`~vertx_channels.errors.SendFailed` is
+        raised after the connection was closed. Running calls and iterations end with
         :class:`~vertx_channels.errors.ClientClosed`; channels stay on the server."""
         with self._lock:
             if self._closed:
                 return
             self._closed = True
+        failed: Optional[errors.SendFailed] = None
+        for ch in list(self._producers.values()):
+            try:
+                ch._producer.flush(_base.RELEASE_WAIT_S)
+            except errors.SendFailed as e:
+                failed = failed or e
+            ch._producer.close_stream()
+            ch._prefetch.close_stream()
         self._grpc.close()
+        if failed is not None:
+            raise failed
 
     def __enter__(self) -> "Client":
         self._check_open()
@@ -192,11 +211,47 @@ class _ChannelBase(_base.ChannelHandle):
 
     _client: Client
 
+    def __init__(self, client: Client, channel_id: str) -> None:
+        super().__init__(client, channel_id)
+        self._producer = _produce.SyncProducer(client, channel_id, self._kind, self._send_unary)
+        self._prefetch = _prefetch.SyncPrefetcher(client, channel_id, self._kind)
+        client._producers[next(client._producer_ids)] = self
+
     # -- payload-level operations ----------------------------------------------------------------
 
-    def _send_payload(self, payload: bytes, timeout_ms: Optional[int]) -> None:
+    def _send_payload(self, payload: bytes, timeout_ms: Optional[int],
+                      burst: bool = False) -> None:
         if timeout_ms is not None:
             _base.check_timeout_ms("timeout_ms", timeout_ms)
+        self._client._check_open()
+        self._producer.send(payload, timeout_ms, burst)
+
+    def _send_many(self, values: Iterable[Any], timeout_ms: Optional[int]) -> int:
+        if timeout_ms is not None:
+            _base.check_timeout_ms("timeout_ms", timeout_ms)
+        encode = self._kind.encode
+        sent = 0
+        try:
+            for value in values:
+                self._send_payload(encode(value), timeout_ms, True)
+                sent += 1
+        except errors.ChannelError as e:
+            e.sent = sent
+            raise
+        return sent
+
+    def flush(self) -> None:
+        """Waits until the server confirmed every send made through this channel object (see
+        the README, "Pipelined sends"); raises :class:`~vertx_channels.errors.SendFailed` for
+        sends that had returned but could not be enqueued (S-EXT-RESERVE)."""
+        self._producer.flush()
+
+    def _settle(self) -> None:
+        """What every operation other than a send does first: wait for this object's sends to
+        be confirmed (read-your-writes) and give back the room they reserved."""
+        self._producer.settle()
+
+    def _send_unary(self, payload: bytes, timeout_ms: Optional[int]) -> None:
         request = _base.send_request(self._id, payload, timeout_ms)
         client = self._client
         client._check_open()
@@ -215,6 +270,11 @@ class _ChannelBase(_base.ChannelHandle):
 
     def _receive_payload(self, timeout_ms: int) -> bytes:
         _base.check_timeout_ms("timeout_ms", timeout_ms)
+        self._settle()
+        self._client._check_open()
+        return self._prefetch.receive(timeout_ms, self._receive_unary)
+
+    def _receive_unary(self, timeout_ms: int) -> bytes:
         client = self._client
         client._check_open()
         request = pb.ReceiveRequest(channel_id=self._id, timeout_ms=timeout_ms)
@@ -227,6 +287,11 @@ class _ChannelBase(_base.ChannelHandle):
                                      timeout_ms=timeout_ms)
 
     def _try_receive_payload(self) -> Any:
+        self._settle()
+        self._client._check_open()
+        return self._prefetch.try_receive(self._try_receive_unary)
+
+    def _try_receive_unary(self) -> Any:
         resp = self._client._call(self._client._stub.TryReceive,
                                   pb.TryReceiveRequest(channel_id=self._id),
                                   "try_receive", self._id)
@@ -236,8 +301,12 @@ class _ChannelBase(_base.ChannelHandle):
         """Receive on any running asyncio loop, event-driven: grpcio's threads hand the answer
         to the loop with call_soon_threadsafe (S-EXT-PUSH), no polling."""
         _base.check_timeout_ms("timeout_ms", timeout_ms)
+        self._settle()
+        self._client._check_open()
+        return await self._prefetch.async_receive(timeout_ms, self._async_receive_unary)
+
+    async def _async_receive_unary(self, timeout_ms: int) -> bytes:
         client = self._client
-        client._check_open()
         if timeout_ms != 0:
             # A waiting receive may be cancelled at any moment: it runs as a Stream session
             # with a credit of one message, which gives back a message in flight (Release)
@@ -298,6 +367,8 @@ class _ChannelBase(_base.ChannelHandle):
     def _iterate(self) -> Iterator[Any]:
         client = self._client
         client._check_open()
+        self._settle()
+        self._prefetch.end()  # its messages go back to the head first: the iteration sees them
         opts = client._options
         window = _base.ConsumerWindow(self._id, self._kind, opts.credit_messages, opts.credit_bytes)
 
@@ -310,6 +381,8 @@ class _ChannelBase(_base.ChannelHandle):
     def _aiterate(self) -> AsyncIterator[Any]:
         client = self._client
         client._check_open()
+        self._settle()
+        self._prefetch.end()  # its messages go back to the head first: the iteration sees them
         opts = client._options
         window = _base.ConsumerWindow(self._id, self._kind, opts.credit_messages, opts.credit_bytes)
 
@@ -323,14 +396,20 @@ class _ChannelBase(_base.ChannelHandle):
 
     def close(self) -> None:
         """Closes the channel (S-CLOSE-1, idempotent). Queued messages stay and can be drained
-        (S-CLOSE-2); waiting receivers wake (S-CLOSE-3). This closes the channel for everyone."""
-        self._client._call(self._client._stub.Close, pb.CloseRequest(channel_id=self._id),
-                           "close", self._id)
+        (S-CLOSE-2); waiting receivers wake (S-CLOSE-3). This closes the channel for everyone.
+        This object's pipelined sends are confirmed first (SendFailed, raised after the close,
+        if some failed)."""
+        try:
+            self._settle()
+        finally:
+            self._client._call(self._client._stub.Close, pb.CloseRequest(channel_id=self._id),
+                               "close", self._id)
 
     def info(self) -> Dict[str, Any]:
         """The channel's state (S-INFO-1): a dict with ``size`` (bytes queued), ``max_size``,
         ``closed``, and also ``id``, ``kind``, ``messages``, ``waiting_receivers``,
-        ``waiting_senders``."""
+        ``waiting_senders``, ``reserved_bytes``."""
+        self._settle()
         resp = self._client._call(self._client._stub.Info, pb.InfoRequest(channel_id=self._id),
                                   "info", self._id)
         return _base.info_dict(resp.info)
@@ -377,6 +456,13 @@ class Channel(_ChannelBase):
         raises ChannelClosed (S-SEND-1)."""
         self._send_payload(TERM.encode(term), timeout_ms)
 
+    def send_many(self, terms: Iterable[Any], timeout_ms: Optional[int] = None) -> int:
+        """Sends every term of ``terms`` in order, pipelined (one stream, many messages per
+        frame): each is sent as by :meth:`send` with the same ``timeout_ms``. Returns how many
+        were sent. On an error, the ones before it were sent and the error's ``sent`` attribute
+        says how many; none after it were."""
+        return self._send_many(terms, timeout_ms)
+
     def receive(self, timeout_ms: int = -1) -> Any:
         """Waits for the oldest message and returns it decoded (S-RECV-3): ``-1`` waits forever,
         ``0`` answers at once. Raises ChannelClosed when the channel is closed and empty, and
@@ -399,6 +485,14 @@ class Channel(_ChannelBase):
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._aiterate()
 
+    async def __anext__(self) -> Any:
+        """``await anext(ch)``: the next message (as :meth:`async_receive`); StopAsyncIteration
+        once the channel is closed and drained (S-CLOSE-4)."""
+        try:
+            return await self.async_receive()
+        except errors.ChannelClosed:
+            raise StopAsyncIteration from None
+
     def __enter__(self) -> "Channel":
         return self
 
@@ -412,10 +506,16 @@ class ByteChannel(_ChannelBase):
 
     _kind = BYTES
 
-    def send_bytes(self, data: Any, timeout_ms: Optional[int] = None) -> None:
+    def send_bytes(self, data: Union[bytes, bytearray, memoryview],
+                   timeout_ms: Optional[int] = None) -> None:
         """Sends one message: ``bytes``, ``bytearray`` or ``memoryview`` (TypeError otherwise);
         an empty message is a message (S-FIX-EMPTY). Waiting and errors as Channel.send."""
         self._send_payload(BYTES.encode(data), timeout_ms)
+
+    def send_many(self, messages: Iterable[Union[bytes, bytearray, memoryview]],
+                  timeout_ms: Optional[int] = None) -> int:
+        """Sends every message of ``messages`` in order, pipelined; see Channel.send_many."""
+        return self._send_many(messages, timeout_ms)
 
     def receive_bytes(self, timeout_ms: int = -1) -> bytes:
         """Waits for the oldest message (see Channel.receive); raises ByteChannelClosed when the
@@ -437,6 +537,13 @@ class ByteChannel(_ChannelBase):
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._aiterate()
+
+    async def __anext__(self) -> bytes:
+        """``await anext(ch)``: the next message; StopAsyncIteration once closed and drained."""
+        try:
+            return await self.async_receive_bytes()
+        except errors.ChannelClosed:
+            raise StopAsyncIteration from None
 
     def __enter__(self) -> "ByteChannel":
         return self

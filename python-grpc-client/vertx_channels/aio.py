@@ -17,12 +17,15 @@ of the sync client. A client belongs to the event loop it was created on.
 from __future__ import annotations
 
 import asyncio
-from typing import Any, AsyncIterator, Dict, Generator, Optional, Sequence, Tuple
+import itertools
+import weakref
+from typing import (Any, AsyncIterator, Dict, Generator, Iterable, Optional, Sequence, Tuple,
+                    Union)
 
 import grpc
 import grpc.aio
 
-from . import _base, _consume, errors
+from . import _base, _consume, _prefetch, _produce, errors, terms
 from ._base import BYTES, EMPTY, TERM, ClientOptions, Kind
 from ._proto.vertx.channels.v1 import channels_pb2 as pb
 from ._proto.vertx.channels.v1 import channels_pb2_grpc as pb_grpc
@@ -40,10 +43,15 @@ from .errors import (
     DeadlineExceeded,
     InvalidArgument,
     MessageTooLarge,
+    SendFailed,
     WrongChannelKind,
 )
+from .terms import Atom, ImproperList
+
+from . import __version__  # the package is initialised before this module
 
 __all__ = [
+    "__version__",
     "connect",
     "Client",
     "Channel",
@@ -62,6 +70,11 @@ __all__ = [
     "Unauthenticated",
     "DeadlineExceeded",
     "ClientClosed",
+    "SendFailed",
+    "Atom",
+    "ImproperList",
+    "errors",
+    "terms",
 ]
 
 
@@ -151,6 +164,10 @@ class Client:
                                                  options=options.channel_args())
         self._stub = pb_grpc.ChannelServiceStub(self._grpc)
         self._closed = False
+        # Channel objects that may have pipelined sends in flight: close() waits for them.
+        self._producers: "weakref.WeakValueDictionary[int, _ChannelBase]" = (
+            weakref.WeakValueDictionary())
+        self._producer_ids = itertools.count()
 
     async def _wait_ready(self) -> None:
         if self._options.timeout is None:
@@ -172,11 +189,23 @@ class Client:
             raise errors.ClientClosed(f"the client of {self.target} is closed")
 
     async def close(self) -> None:
-        """Closes the connection (idempotent); channels stay on the server."""
+        """Closes the connection (idempotent); channels stay on the server. Pipelined sends in
+        flight are waited for first (bounded); SendFailed is raised after the close if some of
+        them failed."""
         if self._closed:
             return
         self._closed = True
+        failed: Optional[errors.SendFailed] = None
+        for ch in list(self._producers.values()):
+            try:
+                await ch._producer.flush(_base.RELEASE_WAIT_S)
+            except errors.SendFailed as e:
+                failed = failed or e
+            ch._producer.close_stream()
+            ch._prefetch.close_stream()
         await self._grpc.close()
+        if failed is not None:
+            raise failed
 
     async def __aenter__(self) -> "Client":
         self._check_open()
@@ -283,11 +312,45 @@ class _ChannelBase(_base.ChannelHandle):
     _module = "vertx_channels.aio"
     _client: Client
 
-    async def _send_payload(self, payload: bytes, timeout_ms: Optional[int]) -> None:
+    def __init__(self, client: Client, channel_id: str) -> None:
+        super().__init__(client, channel_id)
+        self._producer = _produce.AioProducer(client, channel_id, self._kind, self._send_unary)
+        self._prefetch = _prefetch.AioPrefetcher(client, channel_id, self._kind)
+        client._producers[next(client._producer_ids)] = self
+
+    async def _send_payload(self, payload: bytes, timeout_ms: Optional[int],
+                            burst: bool = False) -> None:
         if timeout_ms is not None:
             _base.check_timeout_ms("timeout_ms", timeout_ms)
+        self._client._check_open()
+        await self._producer.send(payload, timeout_ms, burst)
+
+    async def _send_many(self, values: Iterable[Any], timeout_ms: Optional[int]) -> int:
+        if timeout_ms is not None:
+            _base.check_timeout_ms("timeout_ms", timeout_ms)
+        encode = self._kind.encode
+        sent = 0
+        try:
+            for value in values:
+                await self._send_payload(encode(value), timeout_ms, True)
+                sent += 1
+        except errors.ChannelError as e:
+            e.sent = sent
+            raise
+        return sent
+
+    async def flush(self) -> None:
+        """Waits until the server confirmed every send made through this channel object;
+        SendFailed for sends that had returned but could not be enqueued (S-EXT-RESERVE)."""
+        await self._producer.flush()
+
+    async def _settle(self) -> None:
+        """What every operation other than a send does first: this object's sends confirmed
+        (read-your-writes), the room they reserved given back."""
+        await self._producer.settle()
+
+    async def _send_unary(self, payload: bytes, timeout_ms: Optional[int]) -> None:
         client = self._client
-        client._check_open()
         request = _base.send_request(self._id, payload, timeout_ms)
         deadline = None if timeout_ms is None else _base.call_deadline(timeout_ms)
         try:
@@ -301,6 +364,17 @@ class _ChannelBase(_base.ChannelHandle):
 
     async def _receive_payload(self, timeout_ms: int) -> bytes:
         _base.check_timeout_ms("timeout_ms", timeout_ms)
+        await self._settle()
+        self._client._check_open()
+        try:
+            return await self._prefetch.receive(timeout_ms, self._receive_unary)
+        except asyncio.CancelledError:
+            if self._client._closed:
+                raise errors.ClientClosed(f"the client of {self._client.target} is closed",
+                                          channel_id=self._id) from None
+            raise
+
+    async def _receive_unary(self, timeout_ms: int) -> bytes:
         client = self._client
         client._check_open()
         if timeout_ms == 0:  # answer now: one unary call
@@ -327,6 +401,11 @@ class _ChannelBase(_base.ChannelHandle):
             raise
 
     async def _try_receive_payload(self) -> Any:
+        await self._settle()
+        self._client._check_open()
+        return await self._prefetch.try_receive(self._try_receive_unary)
+
+    async def _try_receive_unary(self) -> Any:
         client = self._client
         client._check_open()
         call = client._stub.TryReceive(pb.TryReceiveRequest(channel_id=self._id))
@@ -343,15 +422,25 @@ class _ChannelBase(_base.ChannelHandle):
             return _consume.AioStream(client._stub, first, deliver,
                                       name=f"vertx-channels-stream-{self._id[:12]}")
 
-        return _consume.iterate_async(window, factory, lambda: client._closed, threaded=False)
+        return _consume.iterate_async(window, factory, lambda: client._closed, threaded=False,
+                                      before=self._before_iteration)
+
+    async def _before_iteration(self) -> None:
+        await self._settle()
+        await self._prefetch.end()  # its messages go back to the head first, for order
 
     async def close(self) -> None:
-        """Closes the channel (S-CLOSE-1, idempotent); queued messages can still be drained."""
-        await self._client._call(self._client._stub.Close, pb.CloseRequest(channel_id=self._id),
-                                 "close", self._id)
+        """Closes the channel (S-CLOSE-1, idempotent); queued messages can still be drained.
+        This object's pipelined sends are confirmed first (SendFailed after the close)."""
+        try:
+            await self._settle()
+        finally:
+            await self._client._call(self._client._stub.Close,
+                                     pb.CloseRequest(channel_id=self._id), "close", self._id)
 
     async def info(self) -> Dict[str, Any]:
         """The channel's state: ``size``, ``max_size``, ``closed`` and more (S-INFO-1)."""
+        await self._settle()
         resp = await self._client._call(self._client._stub.Info,
                                         pb.InfoRequest(channel_id=self._id), "info", self._id)
         return _base.info_dict(resp.info)
@@ -370,6 +459,10 @@ class Channel(_ChannelBase):
         """Sends one term; see ``vertx_channels.Channel.send``."""
         await self._send_payload(TERM.encode(term), timeout_ms)
 
+    async def send_many(self, terms: Iterable[Any], timeout_ms: Optional[int] = None) -> int:
+        """Sends every term in order, pipelined; see ``vertx_channels.Channel.send_many``."""
+        return await self._send_many(terms, timeout_ms)
+
     async def receive(self, timeout_ms: int = -1) -> Any:
         """Waits for the oldest message; see ``vertx_channels.Channel.receive``. Cancelling the
         awaiting task never loses a message (S-FIX-CANCEL)."""
@@ -387,6 +480,13 @@ class Channel(_ChannelBase):
     def __aiter__(self) -> AsyncIterator[Any]:
         return self._aiterate()
 
+    async def __anext__(self) -> Any:
+        """``await anext(ch)``: the next message; StopAsyncIteration once closed and drained."""
+        try:
+            return await self.receive()
+        except errors.ChannelClosed:
+            raise StopAsyncIteration from None
+
     async def __aenter__(self) -> "Channel":
         return self
 
@@ -396,9 +496,15 @@ class ByteChannel(_ChannelBase):
 
     _kind = BYTES
 
-    async def send_bytes(self, data: Any, timeout_ms: Optional[int] = None) -> None:
+    async def send_bytes(self, data: Union[bytes, bytearray, memoryview],
+                         timeout_ms: Optional[int] = None) -> None:
         """Sends one message (bytes, bytearray or memoryview; TypeError otherwise)."""
         await self._send_payload(BYTES.encode(data), timeout_ms)
+
+    async def send_many(self, messages: Iterable[Union[bytes, bytearray, memoryview]],
+                        timeout_ms: Optional[int] = None) -> int:
+        """Sends every message in order, pipelined; see ``vertx_channels.Channel.send_many``."""
+        return await self._send_many(messages, timeout_ms)
 
     async def receive_bytes(self, timeout_ms: int = -1) -> bytes:
         """Waits for the oldest message; see ``vertx_channels.ByteChannel.receive_bytes``."""
@@ -415,6 +521,13 @@ class ByteChannel(_ChannelBase):
 
     def __aiter__(self) -> AsyncIterator[bytes]:
         return self._aiterate()
+
+    async def __anext__(self) -> bytes:
+        """``await anext(ch)``: the next message; StopAsyncIteration once closed and drained."""
+        try:
+            return await self.receive_bytes()
+        except errors.ChannelClosed:
+            raise StopAsyncIteration from None
 
     async def __aenter__(self) -> "ByteChannel":
         return self

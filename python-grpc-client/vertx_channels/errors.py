@@ -29,6 +29,9 @@ built-in exception a Python programmer would expect, so that ``except ValueError
           +-- Unauthenticated (PermissionError) no or a wrong bearer token (UNAUTHENTICATED)
           +-- DeadlineExceeded (TimeoutError) a gRPC deadline passed (DEADLINE_EXCEEDED)
           +-- ClientClosed (RuntimeError)  the Client was closed and cannot be used any more
+          +-- SendFailed                   sends reported ok from reserved room that could not
+                                           be enqueued (the channel closed, the stream broke):
+                                           which ones, and why (S-EXT-RESERVE)
 
 A receive or a waiting send whose own ``timeout_ms`` passes raises the built-in
 :class:`TimeoutError`, as the contract says (S-RECV-3, S-EXT-SENDWAIT); bad argument types raise
@@ -40,7 +43,7 @@ the built-in :class:`TypeError`.
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Dict, List, Optional, Type
 
 import grpc
 
@@ -59,6 +62,7 @@ __all__ = [
     "Unauthenticated",
     "DeadlineExceeded",
     "ClientClosed",
+    "SendFailed",
     "from_rpc_error",
 ]
 
@@ -70,11 +74,14 @@ class ChannelError(Exception):
         code: the gRPC status code behind the error, or ``None`` when it was detected locally.
         details: the server's (or grpcio's) description of the status, if any.
         channel_id: the id of the channel concerned, when known.
+        sent: on an error raised by ``send_many``: how many messages of that call were
+            accepted (sent, in order) before it; ``None`` elsewhere.
     """
 
     code: Optional[grpc.StatusCode]
     details: Optional[str]
     channel_id: Optional[str]
+    sent: Optional[int] = None
 
     def __init__(
         self,
@@ -224,7 +231,44 @@ class ClientClosed(ChannelError, RuntimeError):
     """The :class:`~vertx_channels.Client` was closed; create a new one with ``connect()``."""
 
 
-_BY_CODE: dict = {
+class SendFailed(ChannelError):
+    """Sends that had returned normally could not all be enqueued (S-EXT-RESERVE).
+
+    A pipelined send (see the README, "Pipelined sends") returns as soon as it fits in room the
+    server reserved for this channel object; the server confirms the enqueue later. When a
+    confirmation does not come (the stream broke, the server stopped) or says otherwise (the
+    channel was closed meanwhile), the next ``send``, ``send_many``, ``flush``, ``close``,
+    ``info`` or receive on the same channel object raises this error, once, listing every such
+    message. Nothing is lost silently: the messages listed were not (or may not have been)
+    enqueued; every other send that returned was.
+
+    Attributes:
+        indexes: the positions of the messages concerned among the sends made through this
+            channel object (0 = its first send), in order.
+        payloads: their payloads (ETF bytes on a term channel), in the same order.
+        reasons: one word per message: ``"closed"`` (the server answered CLOSED: not
+            enqueued), ``"unconfirmed"`` (the stream ended before the answer: possibly not
+            enqueued), or the server's result name.
+        cause: the error behind the first failure (also ``__cause__``).
+    """
+
+    indexes: List[int]
+    payloads: List[bytes]
+    reasons: List[str]
+    cause: Optional[BaseException]
+
+    def __init__(self, message: str, *, indexes: List[int], payloads: List[bytes],
+                 reasons: List[str], cause: Optional[BaseException] = None,
+                 **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.indexes = indexes
+        self.payloads = payloads
+        self.reasons = reasons
+        self.cause = cause
+        self.__cause__ = cause
+
+
+_BY_CODE: Dict[Any, Type[ChannelError]] = {
     grpc.StatusCode.NOT_FOUND: ChannelNotFound,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
     grpc.StatusCode.FAILED_PRECONDITION: WrongChannelKind,
@@ -274,5 +318,5 @@ def _server_error(error: grpc.RpcError) -> Optional[str]:
         metadata = None
     for key, value in metadata or ():
         if key == _ERROR_TRAILER:
-            return value
+            return str(value)
     return None

@@ -111,8 +111,9 @@ from collections import Counter
 import struct
 import zlib
 from itertools import chain
-from collections.abc import Mapping, Sequence
-from typing import Any, Iterable, Iterator, List, Tuple, Union
+# typing's Mapping / Sequence, not collections.abc's: subscripted as base classes they also run on Python 3.8
+from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Type,
+                    TypeVar, Union)
 
 __all__ = [
     "binary_to_term",
@@ -255,14 +256,14 @@ class FrozenImproperList(ImproperList):
             raise AttributeError("FrozenImproperList is immutable")
         object.__setattr__(self, name, value)
 
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # type: ignore[override]  # ImproperList is unhashable
         return hash(("improper list", tuple(self.elements), self.tail))
 
     def __repr__(self) -> str:
         return f"FrozenImproperList({self.elements!r}, {self.tail!r})"
 
 
-class FrozenList(Sequence):
+class FrozenList(Sequence[Any]):
     """An immutable, hashable Erlang list: how a list used as a map key decodes
     (``#{[1, 2] => x}`` gives ``{FrozenList([1, 2]): 'x'}``).
 
@@ -271,6 +272,7 @@ class FrozenList(Sequence):
     """
 
     __slots__ = ("_items",)
+    _items: Tuple[Any, ...]
 
     def __init__(self, items: Iterable[Any] = ()) -> None:
         object.__setattr__(self, "_items", tuple(items))
@@ -300,7 +302,7 @@ class FrozenList(Sequence):
         return f"FrozenList({list(self._items)!r})"
 
 
-class FrozenMap(Mapping):
+class FrozenMap(Mapping[Any, Any]):
     """An immutable, hashable Erlang map: how a map used as a map key decodes
     (``#{#{a => 1} => x}`` gives ``{FrozenMap({Atom('a'): 1}): 'x'}``).
 
@@ -310,6 +312,8 @@ class FrozenMap(Mapping):
     """
 
     __slots__ = ("_d", "_hash")
+    _d: Dict[Any, Any]
+    _hash: Optional[int]
 
     def __init__(self, items: Any = ()) -> None:
         d = dict(items)
@@ -381,7 +385,7 @@ class _Opaque:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._etf == other._etf  # type: ignore[attr-defined]
+        return bool(self._etf == other._etf)  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
         return hash((type(self).__name__, self._etf))
@@ -445,9 +449,14 @@ class BitString(_Opaque):
         return _opaque(cls, _pack_bit_binary(77, len(data), bits) + data)
 
 
-def _opaque(cls: type, raw: bytes) -> Any:
-    obj = object.__new__(cls)
-    obj._etf = raw
+_T = TypeVar("_T")
+
+
+def _opaque(cls: Type[_T], raw: bytes) -> _T:
+    """An instance of one of the opaque term classes (Pid, Ref, Fun, ...) holding ``raw`` ETF,
+    made without running its constructor."""
+    obj: _T = object.__new__(cls)
+    obj._etf = raw  # type: ignore[attr-defined]
     return obj
 
 
@@ -466,8 +475,8 @@ _SPECIAL_ATOMS = {
 _ATOM_CACHE_MAX = 8192
 # raw atom bytes -> decoded value; separate caches as Latin-1 and UTF-8
 # give different text for the same non-ASCII bytes.
-_utf8_atoms: dict = {}
-_latin1_atoms: dict = {}
+_utf8_atoms: Dict[bytes, Any] = {}
+_latin1_atoms: Dict[bytes, Any] = {}
 
 _MISSING = object()
 
@@ -558,8 +567,9 @@ def _need(buf_end: int, pos: int, size: int, tag: int, start: int) -> int:
 def _decode(buf: bytes, pos: int, max_depth: int) -> Any:
     """Decode exactly one term from ``buf[pos:]`` (no trailing bytes)."""
     end = len(buf)
-    stack: list = []
+    stack: List[Any] = []
     push = stack.append
+    val: Any
     utf8_atoms = _utf8_atoms
     latin1_atoms = _latin1_atoms
     missing = _MISSING
@@ -870,7 +880,7 @@ def _decode(buf: bytes, pos: int, max_depth: int) -> Any:
 _MAX_KEYS_PER_HASH = 64
 
 
-def _make_map(items: list, offset: int, frozen: bool = False) -> dict:
+def _make_map(items: List[Any], offset: int, frozen: bool = False) -> Dict[Any, Any]:
     try:
         if len(items) > 2 * _MAX_KEYS_PER_HASH:
             crowd = max(Counter(map(hash, items[::2])).values())
@@ -894,7 +904,7 @@ def _make_map(items: list, offset: int, frozen: bool = False) -> dict:
     return d
 
 
-def _make_fun(buf: bytes, items: list, offset: int, pos: int) -> Fun:
+def _make_fun(buf: bytes, items: List[Any], offset: int, pos: int) -> Fun:
     size = _u32(buf, offset + 1)[0]
     module, old_index, old_uniq, pid = items[0], items[1], items[2], items[3]
     if not (
@@ -1153,7 +1163,7 @@ def term_to_binary(value: Any, *, max_depth: int = DEFAULT_MAX_DEPTH) -> bytes:
     return bytes(out)
 
 
-def _is_byte_list(v: list) -> bool:
+def _is_byte_list(v: List[Any]) -> bool:
     for x in v:
         if type(x) is not int or not 0 <= x <= 255:
             return False
@@ -1192,7 +1202,9 @@ def _bench(seconds: float = 1.0) -> None:
     for name, value in cases:
         data = term_to_binary(value)
         assert binary_to_term(data) == value
-        for label, fn, arg in (("decode", binary_to_term, data), ("encode", term_to_binary, value)):
+        ops: List[Tuple[str, Callable[[Any], Any], Any]] = [
+            ("decode", binary_to_term, data), ("encode", term_to_binary, value)]
+        for label, fn, arg in ops:
             count = 0
             t0 = time.perf_counter()
             deadline = t0 + seconds

@@ -9,6 +9,7 @@ import io.github.vertxchannels.bench.v1.PayloadKind;
 import io.github.vertxchannels.bench.v1.ProduceRequest;
 import io.github.vertxchannels.bench.v1.ProduceResponse;
 import io.github.vertxchannels.bench.v1.StatsRequest;
+import io.github.vertxchannels.SendResult;
 import io.github.vertxchannels.client.ChannelGrpcClient;
 import io.github.vertxchannels.client.RemoteChannel;
 import io.github.vertxchannels.client.RemoteStream;
@@ -33,7 +34,12 @@ import java.util.stream.Collectors;
  * <pre>
  * {"op": "throughput", "payload": "bytes|term_binary|term_small", "chunk": 1024, "count": 65536,
  *  "reps": 3, "warmup": 1, "endpoint": "batched|unbatched", "max_size": 16777216}
- * {"op": "drain", ...}   (like throughput, but the channel is filled first: the consuming side alone)
+ * {"op": "drain", ..., "api": "stream|receive"}   (like throughput, but the channel is filled first:
+ *   the consuming side alone; with a RemoteStream, or one blocking receive call per message)
+ * {"op": "produce", "api": "send", "chunk": 1024, "count": 10000, "reps": 3, "warmup": 1}
+ *   (the producing side alone: this client fills a new unlimited channel nobody consumes with one
+ *   {@code RemoteChannel.send} call per message, pipelined over the channel's producer stream,
+ *   then {@code flush()}: timed until the server confirmed the last one)
  * {"op": "ceiling", "chunk": 1024, "count": 65536, "reps": 3, "warmup": 1}
  * {"op": "latency", "samples": 1000, "warmup": 100, "interval_ms": 2, "chunk": 64}
  * </pre>
@@ -92,6 +98,7 @@ public final class BenchClient {
     switch (op) {
       case "throughput":
       case "drain":
+      case "produce":
       case "ceiling": {
         int reps = cell.getInteger("reps", 3);
         int warmup = cell.getInteger("warmup", 1);
@@ -99,7 +106,8 @@ public final class BenchClient {
         for (int r = 0; r < warmup + reps; r++) {
           long s0 = bench.stats(StatsRequest.getDefaultInstance()).getCpuNanos();
           long c0 = ServerStats.cpuNanos();
-          JsonObject run = op.equals("ceiling") ? ceiling(cell) : op.equals("drain") ? drain(cell) : throughput(cell);
+          JsonObject run = op.equals("ceiling") ? ceiling(cell) : op.equals("drain") ? drain(cell)
+            : op.equals("produce") ? produce(cell) : throughput(cell);
           if (!run.containsKey("client_cpu_s")) {
             run.put("client_cpu_s", (ServerStats.cpuNanos() - c0) / 1e9);
             run.put("server_cpu_s", (bench.stats(StatsRequest.getDefaultInstance()).getCpuNanos() - s0) / 1e9);
@@ -176,10 +184,17 @@ public final class BenchClient {
       long s0 = bench.stats(StatsRequest.getDefaultInstance()).getCpuNanos();
       long c0 = ServerStats.cpuNanos();
       long t0 = System.nanoTime();
-      RemoteStream stream = ch.stream(windowMessages, windowBytes);
       long messages = 0;
-      while (stream.next(60_000) != null) {
-        messages++;
+      if ("receive".equals(cell.getString("api", "stream"))) {
+        // one blocking Receive call per message, until the closed channel is empty
+        while (ch.receive(60_000).isMessage()) {
+          messages++;
+        }
+      } else {
+        RemoteStream stream = ch.stream(windowMessages, windowBytes);
+        while (stream.next(60_000) != null) {
+          messages++;
+        }
       }
       long nanos = System.nanoTime() - t0;
       if (messages != count) {
@@ -188,6 +203,46 @@ public final class BenchClient {
       return new JsonObject().put("messages", messages).put("bytes", p.getBytes()).put("seconds", nanos / 1e9)
         .put("client_cpu_s", (ServerStats.cpuNanos() - c0) / 1e9)
         .put("server_cpu_s", (bench.stats(StatsRequest.getDefaultInstance()).getCpuNanos() - s0) / 1e9);
+    }
+  }
+
+  /**
+   * One run of the producing side alone: a new unlimited byte channel that nobody consumes is
+   * filled with one send call per message; the time runs until the last send is accepted. The
+   * channel is then closed and drained (untimed) to free the server's memory.
+   */
+  private JsonObject produce(JsonObject cell) throws Exception {
+    int chunk = cell.getInteger("chunk");
+    long count = cell.getLong("count");
+    byte[] payload = new byte[chunk];
+    new java.util.Random(chunk).nextBytes(payload);
+    try (ChannelGrpcClient client = ChannelGrpcClient.connect(target(cell))) {
+      RemoteChannel ch = client.newByteChannel(0);
+      long s0 = bench.stats(StatsRequest.getDefaultInstance()).getCpuNanos();
+      long c0 = ServerStats.cpuNanos();
+      long t0 = System.nanoTime();
+      for (long i = 0; i < count; i++) {
+        SendResult r = ch.send(payload);
+        if (r != SendResult.OK) {
+          throw new IllegalStateException("send " + i + " answered " + r);
+        }
+      }
+      ch.flush(); // the time covers the server's confirmation of every send
+      long nanos = System.nanoTime() - t0;
+      JsonObject run = new JsonObject().put("messages", count).put("bytes", count * chunk).put("seconds", nanos / 1e9)
+        .put("client_cpu_s", (ServerStats.cpuNanos() - c0) / 1e9)
+        .put("server_cpu_s", (bench.stats(StatsRequest.getDefaultInstance()).getCpuNanos() - s0) / 1e9)
+        .put("api_used", "RemoteChannel.send, pipelined (producer credit), then flush");
+      long queued = ch.info().messages();
+      if (queued != count) {
+        throw new IllegalStateException("the channel holds " + queued + " of " + count + " messages");
+      }
+      ch.close();
+      RemoteStream rest = ch.stream(windowMessages, windowBytes);
+      while (rest.next(60_000) != null) {
+        // untimed: frees the server's memory before the next run
+      }
+      return run;
     }
   }
 

@@ -1,0 +1,748 @@
+"""Pipelined sends: per-call ``send`` / ``send_bytes`` and ``send_many`` over one bidi Stream per
+channel object, with producer credit reserved by the server (S-EXT-RESERVE).
+
+How a send travels
+------------------
+
+* **Exact** (the default, and always the first send of a channel object): one round trip, the
+  server's answer is the send's result. Without a stream this is the unary ``Send`` call, exactly
+  as before; once the channel object has a stream, it is a non-reserved ``Send`` frame on it (so
+  that it stays in order behind pipelined sends) and the caller waits for its ``SendResults``.
+* **Reserved** (a burst): when sends come back to back (``BURST_SENDS`` sends in a row, each
+  started within ``BURST_GAP_S`` of the previous one's return; or ``send_many``), the channel
+  object asks the server for producer credit (``Reserve``). A send whose payload fits in the
+  credit granted uses it and returns at once: the server has reserved the room, so ``ok`` holds
+  (the contract's meaning of a send that returned). The payload is queued; the request iterator
+  takes everything queued each time grpcio asks for the next frame and sends it as one ``Send``
+  frame with ``reserved = true`` (at most ``FRAME_MESSAGES`` payloads / ``FRAME_BYTES`` bytes).
+  A send that finds no credit asks the server exactly (a non-reserved frame and its result), so
+  ``ChannelBusy`` is never spurious and a waiting send waits in the server (S-EXT-SENDWAIT).
+* **Idle**: once everything sent was confirmed and no send came for ``LINGER_S``, the credit is
+  given back (``Reserve(0)``): a producer that pauses holds no room other senders could use.
+  After ``STREAM_IDLE_S`` more, the stream itself is ended.
+
+A reserved send that the server then answers otherwise (CLOSED: the channel closed meanwhile),
+or that is still unanswered when the stream breaks, is recorded; the next operation on the
+channel object raises :class:`~vertx_channels.errors.SendFailed` listing those messages.
+
+The state machine (:class:`ProducerCore`) has no I/O; :class:`SyncProducer` (grpcio threads, a
+lock) and :class:`AioProducer` (one event loop) drive it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import threading
+import time
+from typing import (Any, AsyncIterator, Callable, Deque, Iterator, List, Optional, Tuple,
+                    Union)
+
+import grpc
+
+from . import errors
+from ._base import Kind, MiB, ProtocolError, send_outcome
+from ._proto.vertx.channels.v1 import channels_pb2 as pb
+
+# Producer credit asked for during a burst. The server caps it (max_reserve_bytes_per_stream, and
+# the room left in a bounded channel), so this is the most one channel object keeps in flight.
+RESERVE_BYTES = 4 * MiB
+RESERVE_MESSAGES = 4096
+# The most one reserved Send frame carries (a larger single payload travels alone).
+FRAME_MESSAGES = 512
+FRAME_BYTES = 1 * MiB
+# Burst detection: this many sends in a row, each started within BURST_GAP_S of the previous
+# send's return, switch to reserved pipelining. A party driven by another process (a request per
+# step) is far slower than this, so its sends stay exact and it never holds credit.
+BURST_GAP_S = 0.001
+BURST_SENDS = 2
+# Give the credit back after this long without a send (once everything was confirmed) ...
+LINGER_S = 0.005
+# ... and end the stream after this long without a send.
+STREAM_IDLE_S = 5.0
+# How long flush() and close() wait for the server's confirmations before reporting the sends
+# still unconfirmed (a server that stopped answering).
+FLUSH_WAIT_S = 30.0
+
+_RESULT_NAMES = {v: k[len("SEND_RESULT_"):].lower() for k, v in pb.SendResult.items()}
+
+
+class _Exact:
+    """One send that waits for the server's answer."""
+
+    __slots__ = ("payload", "timeout_ms", "result", "detail", "error", "done", "future")
+
+    def __init__(self, payload: bytes, timeout_ms: Optional[int]) -> None:
+        self.payload = payload
+        self.timeout_ms = timeout_ms
+        self.result = 0
+        self.detail = ""
+        self.error: Optional[BaseException] = None
+        self.done = False
+        self.future: "Optional[asyncio.Future[None]]" = None  # the asyncio driver's wake-up
+
+    def finish(self) -> None:
+        self.done = True
+        if self.future is not None and not self.future.done():
+            self.future.set_result(None)
+
+
+class _Reserve:
+    __slots__ = ("bytes", "messages")
+
+    def __init__(self, nbytes: int, messages: int) -> None:
+        self.bytes = nbytes
+        self.messages = messages
+
+
+_Reserved = Tuple[int, bytes]  # (index among the channel object's sends, payload)
+_Item = Union[_Exact, _Reserve, _Reserved]
+
+
+class Failures:
+    """Reserved sends that were not confirmed, kept until the application is told."""
+
+    def __init__(self) -> None:
+        self.items: List[Tuple[int, bytes, str]] = []
+        self.cause: Optional[BaseException] = None
+
+    def add(self, index: int, payload: bytes, reason: str, cause: Optional[BaseException]) -> None:
+        self.items.append((index, payload, reason))
+        if self.cause is None:
+            self.cause = cause
+
+    def take(self, channel_id: str) -> Optional[errors.SendFailed]:
+        if not self.items:
+            return None
+        items, cause = self.items, self.cause
+        self.items, self.cause = [], None
+        items.sort()
+        return errors.SendFailed(
+            f"{len(items)} send(s) on channel {channel_id} that had returned were not enqueued "
+            f"(indexes {_abbrev([i for i, _, _ in items])}): {cause}",
+            indexes=[i for i, _, _ in items], payloads=[p for _, p, _ in items],
+            reasons=[r for _, _, r in items], cause=cause, channel_id=channel_id)
+
+
+def _abbrev(indexes: List[int]) -> str:
+    if len(indexes) <= 8:
+        return ", ".join(map(str, indexes))
+    return ", ".join(map(str, indexes[:4])) + ", ..., " + ", ".join(map(str, indexes[-2:]))
+
+
+class ProducerCore:
+    """One producer stream's state, without I/O: the frames to write, in order; the Send frames
+    written and not yet answered; the producer credit. Not thread-safe (the drivers lock)."""
+
+    def __init__(self, channel_id: str, kind: Kind, failures: Failures,
+                 reserve: Tuple[int, int]) -> None:
+        self.channel_id = channel_id
+        self.kind = kind
+        self.failures = failures
+        self.outbox: Deque[_Item] = collections.deque()
+        self.inflight: Deque[Tuple[int, Union[_Exact, List[_Reserved]]]] = collections.deque()
+        self.next_seq = 1
+        self.credit_bytes = 0
+        self.credit_messages = 0
+        # Reserve frames queued or written whose SendCredit(reset) answer has not arrived: while
+        # there is one, the credit known is void (the Reserve revokes it).
+        self.pending_resets = 1 if reserve != (0, 0) else 0  # OpenStream carries the first
+        self.target = reserve
+        self.reserved_queued = 0  # reserved payloads in outbox + in flight
+        self.opened = False
+        self.max_size = 0
+        self.over = False  # the call ended (cleanly or not)
+        self.ending = False  # the writer half-closed the call (idle)
+
+    def open_frame(self) -> "pb.ClientFrame":
+        return pb.ClientFrame(open=pb.OpenStream(
+            channel_id=self.channel_id, expected_kind=self.kind.proto,
+            reserve_bytes=self.target[0], reserve_messages=self.target[1]))
+
+    # -- the application's side ----------------------------------------------------------------
+
+    def try_reserved(self, index: int, payload: bytes) -> bool:
+        """Queues a payload into the credit granted, if it fits (then the send is ``ok``)."""
+        n = len(payload)
+        if self.pending_resets or self.credit_messages < 1 or self.credit_bytes < n or self.over:
+            return False
+        self.credit_messages -= 1
+        self.credit_bytes -= n
+        self.outbox.append((index, payload))
+        self.reserved_queued += 1
+        return True
+
+    def add_exact(self, entry: _Exact) -> None:
+        self.outbox.append(entry)
+
+    def before_exact(self) -> None:
+        """Called before an exact send is queued. The server does not count a stream's own
+        reservation against its own non-reserved sends, so on a bounded channel an exact send
+        made while credit is held could fill room that is also reserved (size + reserved above
+        max_size). The credit is given back first (the Reserve is processed before the send);
+        the burst reserves again after it."""
+        if self.reserving and self.max_size > 0:
+            self.request_reserve(0, 0)
+
+    def request_reserve(self, nbytes: int, messages: int) -> None:
+        """Queues a Reserve frame (a new target; 0, 0 gives everything back)."""
+        self.target = (nbytes, messages)
+        self.pending_resets += 1
+        self.outbox.append(_Reserve(nbytes, messages))
+
+    @property
+    def reserving(self) -> bool:
+        return self.target != (0, 0)
+
+    @property
+    def drained(self) -> bool:
+        """Everything queued was written and answered."""
+        return not self.outbox and not self.inflight
+
+    @property
+    def settled(self) -> bool:
+        """Drained, and every Reserve answered."""
+        return self.drained and self.pending_resets == 0
+
+    # -- the writer's side ---------------------------------------------------------------------
+
+    def next_frame(self) -> Optional["pb.ClientFrame"]:
+        """The next frame to write (consecutive reserved payloads coalesced), or None."""
+        if not self.outbox:
+            return None
+        head = self.outbox.popleft()
+        if isinstance(head, _Reserve):
+            return pb.ClientFrame(reserve=pb.Reserve(bytes=head.bytes, messages=head.messages))
+        seq = self.next_seq
+        if isinstance(head, _Exact):
+            self.next_seq += 1
+            self.inflight.append((seq, head))
+            if head.timeout_ms is None:
+                send = pb.Send(first_seq=seq, payloads=[head.payload])
+            else:
+                send = pb.Send(first_seq=seq, payloads=[head.payload], wait=True,
+                               timeout_ms=head.timeout_ms)
+            return pb.ClientFrame(send=send)
+        batch = [head]
+        nbytes = len(head[1])
+        outbox = self.outbox
+        while outbox and len(batch) < FRAME_MESSAGES:
+            nxt = outbox[0]
+            if not isinstance(nxt, tuple) or nbytes + len(nxt[1]) > FRAME_BYTES:
+                break
+            outbox.popleft()
+            batch.append(nxt)
+            nbytes += len(nxt[1])
+        self.next_seq += len(batch)
+        self.inflight.append((seq, batch))
+        return pb.ClientFrame(send=pb.Send(first_seq=seq, payloads=[p for _, p in batch],
+                                           reserved=True))
+
+    # -- the server's side ---------------------------------------------------------------------
+
+    def feed(self, frame: "pb.ServerFrame") -> None:
+        which = frame.WhichOneof("frame")
+        if which == "send_results":
+            self._results(frame.send_results)
+        elif which == "send_credit":
+            c = frame.send_credit
+            if c.reset:
+                if self.pending_resets > 0:
+                    self.pending_resets -= 1
+                if self.pending_resets == 0:
+                    self.credit_bytes, self.credit_messages = c.bytes, c.messages
+            elif self.pending_resets == 0:
+                self.credit_bytes += c.bytes
+                self.credit_messages += c.messages
+        elif which == "opened":
+            self.opened = True
+            self.max_size = frame.opened.info.max_size
+        elif which in ("closed", "deliveries", "released"):
+            pass  # a pure producer: no credit granted, nothing is pushed
+        else:
+            raise ProtocolError(f"producer stream on channel {self.channel_id}: unexpected "
+                                f"frame {which!r}", channel_id=self.channel_id)
+
+    def _results(self, r: "pb.SendResults") -> None:
+        if not self.inflight or self.inflight[0][0] != r.first_seq:
+            expected = self.inflight[0][0] if self.inflight else None
+            raise ProtocolError(f"producer stream on channel {self.channel_id}: SendResults for "
+                                f"{r.first_seq}, expected {expected}", channel_id=self.channel_id)
+        _, entry = self.inflight.popleft()
+        results = r.results
+        if isinstance(entry, _Exact):
+            if len(results) != 1:
+                raise ProtocolError(f"producer stream on channel {self.channel_id}: "
+                                    f"{len(results)} results for one payload",
+                                    channel_id=self.channel_id)
+            entry.result, entry.detail = results[0], r.detail
+            entry.finish()
+            return
+        self.reserved_queued -= len(entry)
+        if len(results) != len(entry):
+            raise ProtocolError(f"producer stream on channel {self.channel_id}: "
+                                f"{len(results)} results for {len(entry)} payloads",
+                                channel_id=self.channel_id)
+        ok = pb.SEND_RESULT_OK
+        for (index, payload), result in zip(entry, results):
+            if result != ok:
+                self.failures.add(index, payload, _RESULT_NAMES.get(result, str(result)),
+                                  _result_error(result, self, len(payload), r.detail))
+
+    def fail(self, cause: BaseException) -> None:
+        """The call ended: every exact send still waiting fails with ``cause``, every reserved
+        send not yet confirmed is recorded as unconfirmed."""
+        self.over = True
+        self.credit_bytes = self.credit_messages = 0
+        pending: List[Any] = [e for _, e in self.inflight] + list(self.outbox)
+        self.inflight.clear()
+        self.outbox.clear()
+        for entry in pending:
+            if isinstance(entry, _Exact):
+                entry.error = cause
+                entry.finish()
+            elif isinstance(entry, list):
+                for index, payload in entry:
+                    self.failures.add(index, payload, "unconfirmed", cause)
+            elif isinstance(entry, tuple):
+                self.failures.add(entry[0], entry[1], "unconfirmed", cause)
+        self.reserved_queued = 0
+
+    def idle_action(self, quiet_s: float) -> Tuple[str, Optional[float]]:
+        """What the writer does when it has nothing to write: ("reserve0", None) to give the
+        credit back, ("end", None) to end the stream, or ("wait", timeout or None)."""
+        if not self.drained or self.pending_resets:
+            return "wait", None  # a sender may be waiting for the Reserve's answer
+        if self.reserving:
+            if quiet_s >= LINGER_S:
+                return "reserve0", None
+            return "wait", LINGER_S - quiet_s
+        if quiet_s >= STREAM_IDLE_S:
+            return "end", None
+        return "wait", STREAM_IDLE_S - quiet_s
+
+
+def _result_error(result: int, core: ProducerCore, size: int, detail: str) -> BaseException:
+    try:
+        send_outcome(result, kind=core.kind, channel_id=core.channel_id, size=size,
+                     timeout_ms=None)
+    except BaseException as e:  # noqa: BLE001 - the error is the value
+        if detail and isinstance(e, errors.ChannelError):
+            e.details = detail
+        return e
+    return errors.ChannelError(f"send on channel {core.channel_id}: no error", channel_id=core.channel_id)
+
+
+def exact_outcome(entry: _Exact, kind: Kind, channel_id: str) -> None:
+    """Raises what an answered exact send means (nothing for OK)."""
+    if entry.error is not None:
+        raise entry.error
+    if entry.result == pb.SEND_RESULT_INVALID:
+        raise errors.InvalidArgument(
+            f"payload refused by channel {channel_id}" + (f": {entry.detail}" if entry.detail else ""),
+            details=entry.detail or None, channel_id=channel_id)
+    send_outcome(entry.result, kind=kind, channel_id=channel_id, size=len(entry.payload),
+                 timeout_ms=entry.timeout_ms)
+
+
+def stream_error(e: Any, channel_id: str, closed_client: bool, target: str) -> BaseException:
+    """The error an ended producer stream stands for."""
+    if closed_client:
+        return errors.ClientClosed(f"the client of {target} is closed", channel_id=channel_id)
+    if isinstance(e, grpc.RpcError):
+        return errors.from_rpc_error(e, channel_id=channel_id, operation="send")
+    if isinstance(e, BaseException):
+        return e
+    return errors.ConnectionLost(f"the server ended the producer stream on channel {channel_id}",
+                                 channel_id=channel_id)
+
+
+class _Burst:
+    """Burst detection (see the module docstring)."""
+
+    def __init__(self) -> None:
+        self.last_return = -1.0
+        self.streak = 0
+        self.last_send = time.monotonic()
+
+    def starting(self, now: float) -> bool:
+        """A send starts at ``now``; True when it is part of a burst."""
+        self.last_send = now
+        if now - self.last_return < BURST_GAP_S:
+            self.streak += 1
+        else:
+            self.streak = 0
+        return self.streak >= BURST_SENDS
+
+    def returned(self) -> None:
+        self.last_return = time.monotonic()
+
+
+# -- the sync driver -----------------------------------------------------------------------------
+
+
+class _SyncStream:
+    def __init__(self, core: ProducerCore) -> None:
+        self.core = core
+        self.call: Any = None
+
+
+class SyncProducer:
+    """The pipelined producer of one sync channel object. Thread-safe: the application's
+    threads, grpcio's request thread (the writer) and a reader thread share it under one
+    condition variable."""
+
+    def __init__(self, client: Any, channel_id: str, kind: Kind,
+                 unary: Callable[[bytes, Optional[int]], None]) -> None:
+        self._client = client
+        self._id = channel_id
+        self._kind = kind
+        self._unary = unary  # the exact send without a stream
+        self._cond = threading.Condition()
+        self._stream: Optional[_SyncStream] = None
+        self._failures = Failures()
+        self._burst = _Burst()
+        self._count = 0  # sends accepted so far (the index of the next one)
+        self._writer_waiting = False
+
+    # -- the application's side ----------------------------------------------------------------
+
+    def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
+        self.raise_failures()
+        entry: Optional[_Exact] = None
+        with self._cond:
+            now = time.monotonic()
+            st = self._stream
+            if st is not None and st.core.over:
+                st = self._stream = None
+            if st is None or not st.core.reserving:
+                if (self._burst.starting(now) or burst) and not self._client._closed:
+                    if st is None:
+                        st = self._open((RESERVE_BYTES, RESERVE_MESSAGES))
+                    else:
+                        st.core.request_reserve(RESERVE_BYTES, RESERVE_MESSAGES)
+                        self._cond.notify_all()
+            else:
+                self._burst.last_send = now
+            if st is not None and st.core.reserving:
+                core = st.core
+                if core.pending_resets:
+                    # The answer to our Reserve is one round trip away: wait for it rather than
+                    # send exactly, which is no faster and would take room outside the credit.
+                    deadline = now + FLUSH_WAIT_S
+                    while core.pending_resets and core.reserving and not core.over:
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            break
+                        self._cond.wait(remaining)
+                if core.try_reserved(self._count, payload):
+                    self._count += 1
+                    if self._writer_waiting:
+                        self._cond.notify_all()
+                    return
+            if st is not None and not st.core.over:
+                # No credit for it: ask the server exactly, in order behind the pipelined sends.
+                st.core.before_exact()
+                entry = _Exact(payload, timeout_ms)
+                st.core.add_exact(entry)
+                self._cond.notify_all()
+        if entry is None:
+            self._unary(payload, timeout_ms)
+        else:
+            with self._cond:
+                while not entry.done:
+                    self._cond.wait()
+            exact_outcome(entry, self._kind, self._id)
+        with self._cond:
+            self._count += 1
+            self._burst.returned()
+
+    def flush(self, timeout_s: float = FLUSH_WAIT_S) -> None:
+        """Waits until every send was confirmed, then reports the ones that failed."""
+        self._wait(lambda core: core.drained, timeout_s)
+        self.raise_failures()
+
+    def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
+        """flush(), and give the credit back (waiting for the server's answer): what every other
+        operation on the channel object does first, so that it sees its own writes and other
+        parties see no reservation of this idle producer."""
+        with self._cond:
+            st = self._stream
+            if st is None or (not st.core.reserving and st.core.settled):
+                pass
+            elif st.core.reserving:
+                st.core.request_reserve(0, 0)
+                self._cond.notify_all()
+        self._wait(lambda core: core.settled, timeout_s)
+        self.raise_failures()
+
+    def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float) -> None:
+        deadline = time.monotonic() + timeout_s
+        with self._cond:
+            while True:
+                st = self._stream
+                if st is None or st.core.over or done(st.core):
+                    return
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    st.core.fail(errors.ConnectionLost(
+                        f"no confirmation from the server within {timeout_s} s on channel "
+                        f"{self._id}", channel_id=self._id))
+                    if st.call is not None:
+                        st.call.cancel()
+                    return
+                self._cond.wait(remaining)
+
+    def raise_failures(self) -> None:
+        with self._cond:
+            err = self._failures.take(self._id)
+        if err is not None:
+            raise err
+
+    def close_stream(self) -> None:
+        """Ends the stream at once (the client is closing; flush() came first)."""
+        with self._cond:
+            st, self._stream = self._stream, None
+        if st is not None and st.call is not None:
+            st.call.cancel()
+
+    # -- the stream ----------------------------------------------------------------------------
+
+    def _open(self, reserve: Tuple[int, int]) -> _SyncStream:
+        """Opens a stream (under the lock)."""
+        st = _SyncStream(ProducerCore(self._id, self._kind, self._failures, reserve))
+        self._stream = st
+        try:
+            st.call = self._client._stub.Stream(self._requests(st))
+        except ValueError:  # grpcio: the channel is closed
+            self._stream = None
+            self._client._check_open()
+            raise
+        threading.Thread(target=self._read, args=(st,), daemon=True,
+                         name=f"vertx-channels-produce-{self._id[:12]}").start()
+        return st
+
+    def _requests(self, st: _SyncStream) -> Iterator["pb.ClientFrame"]:
+        core = st.core
+        yield core.open_frame()
+        cond = self._cond
+        while True:
+            with cond:
+                while True:
+                    if core.over:
+                        return
+                    frame = core.next_frame()
+                    if frame is not None:
+                        break
+                    action, timeout = core.idle_action(time.monotonic() - self._burst.last_send)
+                    if action == "reserve0":
+                        core.request_reserve(0, 0)
+                        continue
+                    if action == "end":
+                        core.ending = True
+                        if self._stream is st:
+                            self._stream = None
+                        return  # half-close: the server ends the call
+                    self._writer_waiting = True
+                    cond.wait(timeout)
+                    self._writer_waiting = False
+            yield frame
+
+    def _read(self, st: _SyncStream) -> None:
+        cause: Any = None
+        try:
+            for frame in st.call:
+                with self._cond:
+                    st.core.feed(frame)
+                    self._cond.notify_all()
+        except grpc.RpcError as e:
+            cause = e
+        except ProtocolError as e:
+            cause = e
+            st.call.cancel()
+        except BaseException as e:  # noqa: BLE001 - reported to the senders
+            cause = e
+        with self._cond:
+            if self._stream is st:
+                self._stream = None
+            if not (st.core.ending and st.core.drained):
+                st.core.fail(stream_error(cause, self._id, self._client._closed,
+                                          self._client.target))
+            st.core.over = True
+            self._cond.notify_all()
+
+
+# -- the asyncio driver --------------------------------------------------------------------------
+
+
+class _AioStream:
+    def __init__(self, core: ProducerCore) -> None:
+        self.core = core
+        self.call: Any = None
+        self.wake = asyncio.Event()
+        self.changed = asyncio.Event()  # set on every server frame (flush waits on it)
+        self.reader: "Optional[asyncio.Task[None]]" = None
+
+
+class AioProducer:
+    """The pipelined producer of one asyncio channel object (one event loop, no lock)."""
+
+    def __init__(self, client: Any, channel_id: str, kind: Kind,
+                 unary: Callable[[bytes, Optional[int]], Any]) -> None:
+        self._client = client
+        self._id = channel_id
+        self._kind = kind
+        self._unary = unary
+        self._stream: Optional[_AioStream] = None
+        self._failures = Failures()
+        self._burst = _Burst()
+        self._count = 0
+
+    async def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
+        self.raise_failures()
+        now = time.monotonic()
+        st = self._stream
+        if st is not None and st.core.over:
+            st = self._stream = None
+        if st is None or not st.core.reserving:
+            if (self._burst.starting(now) or burst) and not self._client._closed:
+                if st is None:
+                    st = self._open((RESERVE_BYTES, RESERVE_MESSAGES))
+                else:
+                    st.core.request_reserve(RESERVE_BYTES, RESERVE_MESSAGES)
+                    st.wake.set()
+        else:
+            self._burst.last_send = now
+        if st is not None and st.core.reserving:
+            if st.core.pending_resets:
+                # the answer to our Reserve is one round trip away: wait for it
+                await self._wait(lambda core: not (core.pending_resets and core.reserving),
+                                 FLUSH_WAIT_S)
+            if st.core.try_reserved(self._count, payload):
+                self._count += 1
+                st.wake.set()
+                if len(st.core.outbox) >= FRAME_MESSAGES:
+                    await asyncio.sleep(0)  # let the writer take a frame's worth
+                return
+        if st is None or st.core.over:
+            await self._unary(payload, timeout_ms)
+        else:
+            # no credit for it: ask the server exactly, in order behind the pipelined sends
+            st.core.before_exact()
+            entry = _Exact(payload, timeout_ms)
+            entry.future = asyncio.get_running_loop().create_future()
+            st.core.add_exact(entry)
+            st.wake.set()
+            await asyncio.shield(entry.future)
+            exact_outcome(entry, self._kind, self._id)
+        self._count += 1
+        self._burst.returned()
+
+    async def flush(self, timeout_s: float = FLUSH_WAIT_S) -> None:
+        await self._wait(lambda core: core.drained, timeout_s)
+        self.raise_failures()
+
+    async def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
+        st = self._stream
+        if st is not None and st.core.reserving:
+            st.core.request_reserve(0, 0)
+            st.wake.set()
+        await self._wait(lambda core: core.settled, timeout_s)
+        self.raise_failures()
+
+    async def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            st = self._stream
+            if st is None or st.core.over or done(st.core):
+                return
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                st.core.fail(errors.ConnectionLost(
+                    f"no confirmation from the server within {timeout_s} s on channel "
+                    f"{self._id}", channel_id=self._id))
+                if st.call is not None:
+                    st.call.cancel()
+                return
+            st.changed.clear()
+            try:
+                await asyncio.wait_for(st.changed.wait(), remaining)
+            except asyncio.TimeoutError:
+                pass
+
+    def raise_failures(self) -> None:
+        err = self._failures.take(self._id)
+        if err is not None:
+            raise err
+
+    def close_stream(self) -> None:
+        st, self._stream = self._stream, None
+        if st is not None and st.call is not None:
+            st.call.cancel()
+            poller = getattr(st.call, "_async_request_poller", None)
+            if poller is not None and not poller.done():
+                poller.cancel()
+            st.wake.set()
+
+    def _open(self, reserve: Tuple[int, int]) -> _AioStream:
+        st = _AioStream(ProducerCore(self._id, self._kind, self._failures, reserve))
+        self._stream = st
+        st.call = self._client._stub.Stream(self._requests(st))
+        st.reader = asyncio.ensure_future(self._read(st))
+        return st
+
+    async def _requests(self, st: _AioStream) -> AsyncIterator["pb.ClientFrame"]:
+        # Frames are produced by this generator (grpc.aio pulls it), never written with
+        # call.write(), which can hang when the server ends the call meanwhile.
+        core = st.core
+        yield core.open_frame()
+        while True:
+            if core.over:
+                return
+            frame = core.next_frame()
+            if frame is not None:
+                yield frame
+                continue
+            action, timeout = core.idle_action(time.monotonic() - self._burst.last_send)
+            if action == "reserve0":
+                core.request_reserve(0, 0)
+                continue
+            if action == "end":
+                core.ending = True
+                if self._stream is st:
+                    self._stream = None
+                return
+            st.wake.clear()
+            try:
+                await asyncio.wait_for(st.wake.wait(), timeout)
+            except asyncio.TimeoutError:
+                pass
+
+    async def _read(self, st: _AioStream) -> None:
+        cause: Any = None
+        try:
+            while True:
+                frame = await st.call.read()
+                if frame is grpc.aio.EOF:
+                    break
+                st.core.feed(frame)
+                st.changed.set()
+                if st.core.drained:
+                    st.wake.set()  # the writer's idle clock starts
+        except asyncio.CancelledError:
+            cause = None
+        except grpc.RpcError as e:
+            cause = e
+        except ProtocolError as e:
+            cause = e
+            st.call.cancel()
+        except BaseException as e:  # noqa: BLE001 - reported to the senders
+            cause = e
+        if self._stream is st:
+            self._stream = None
+        if not (st.core.ending and st.core.drained):
+            st.core.fail(stream_error(cause, self._id, self._client._closed, self._client.target))
+        st.core.over = True
+        st.wake.set()
+        st.changed.set()
