@@ -164,6 +164,8 @@ class HealthReflectionTest extends GrpcServerTestBase {
   void watch_follows_cluster_loss_and_ends_not_serving_when_the_server_drains() throws Exception {
     Watch all = new Watch(transport, "");
     Watch channels = new Watch(transport, CHANNEL_SERVICE);
+    Watch unknown = new Watch(transport, "no.such.Service");
+    assertEquals(ServingStatus.SERVICE_UNKNOWN, unknown.next());
     assertEquals(ServingStatus.SERVING, all.next());
     assertEquals(ServingStatus.SERVING, channels.next());
     ServingState.of(vertx).clusterLost(true);
@@ -180,6 +182,7 @@ class HealthReflectionTest extends GrpcServerTestBase {
     assertEquals(ServingStatus.NOT_SERVING, channels.next());
     assertEquals(Status.Code.UNAVAILABLE, all.end.get(20, TimeUnit.SECONDS).getCode());
     assertEquals(Status.Code.UNAVAILABLE, channels.end.get(20, TimeUnit.SECONDS).getCode());
+    assertEquals(Status.Code.UNAVAILABLE, unknown.end.get(20, TimeUnit.SECONDS).getCode(), "no Watch holds the shutdown up");
   }
 
   @Test

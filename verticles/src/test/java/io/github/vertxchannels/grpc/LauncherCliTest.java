@@ -1,9 +1,20 @@
 package io.github.vertxchannels.grpc;
 
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckRequest;
+import io.grpc.health.v1.HealthCheckResponse;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.health.v1.HealthGrpc;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.StreamObserver;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -11,8 +22,50 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The launcher's own command line: --help and a -conf that does not exist or is not JSON. */
+/**
+ * The launcher's own command line: --help and a -conf that does not exist or is not JSON; and
+ * health as a process supervisor sees it on SIGTERM.
+ */
 class LauncherCliTest {
+
+  @Test
+  void sigterm_turns_health_not_serving_before_the_server_stops() throws Exception {
+    int port = LauncherTest.freePort();
+    Process p = LauncherTest.launch("--port", Integer.toString(port));
+    try {
+      LauncherTest.awaitLine(p, "gRPC server listening on");
+      ManagedChannel t = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      try {
+        BlockingQueue<ServingStatus> statuses = new LinkedBlockingQueue<>();
+        CompletableFuture<Status> end = new CompletableFuture<>();
+        HealthGrpc.newStub(t).watch(HealthCheckRequest.newBuilder().setService("").build(), new StreamObserver<>() {
+          @Override
+          public void onNext(HealthCheckResponse value) {
+            statuses.add(value.getStatus());
+          }
+
+          @Override
+          public void onError(Throwable e) {
+            end.complete(Status.fromThrowable(e));
+          }
+
+          @Override
+          public void onCompleted() {
+            end.complete(Status.OK);
+          }
+        });
+        assertEquals(ServingStatus.SERVING, statuses.poll(30, TimeUnit.SECONDS));
+        p.destroy(); // SIGTERM
+        assertEquals(ServingStatus.NOT_SERVING, statuses.poll(30, TimeUnit.SECONDS));
+        assertEquals(Status.Code.UNAVAILABLE, end.get(30, TimeUnit.SECONDS).getCode());
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the server stops");
+      } finally {
+        t.shutdownNow();
+      }
+    } finally {
+      p.destroyForcibly();
+    }
+  }
 
   private static String run(Process p) throws Exception {
     assertTrue(p.waitFor(60, TimeUnit.SECONDS), "the launcher exits");

@@ -85,11 +85,9 @@ public final class HealthEndpoint implements Service {
 
   private void watch(GrpcServerRequest<HealthCheckRequest, HealthCheckResponse> call, HealthCheckRequest request) {
     GrpcServerResponse<HealthCheckRequest, HealthCheckResponse> response = call.response();
-    if (!services.contains(request.getService())) {
-      // The protocol: an unknown service is SERVICE_UNKNOWN on the stream, which stays open.
-      response.write(HealthCheckResponse.newBuilder().setStatus(ServingStatus.SERVICE_UNKNOWN).build());
-      return;
-    }
+    // The protocol: an unknown service is SERVICE_UNKNOWN on the stream, which stays open (until
+    // the server drains, like the others).
+    boolean known = services.contains(request.getService());
     Context context = Vertx.currentContext();
     // Only touched on the call's context.
     Boolean[] last = {null};
@@ -99,7 +97,7 @@ public final class HealthEndpoint implements Service {
       if (ended[0]) {
         return;
       }
-      if (last[0] == null || last[0] != s.serving()) {
+      if (known && (last[0] == null || last[0] != s.serving())) {
         last[0] = s.serving();
         response.write(response(s.serving()));
       }
@@ -116,6 +114,9 @@ public final class HealthEndpoint implements Service {
     };
     call.exceptionHandler(e -> gone.run());
     response.exceptionHandler(e -> gone.run());
+    if (!known) {
+      response.write(HealthCheckResponse.newBuilder().setStatus(ServingStatus.SERVICE_UNKNOWN).build());
+    }
     send.accept(state.snapshot());
   }
 

@@ -14,12 +14,12 @@ import java.util.function.Supplier;
 /**
  * The numbers behind the metrics, without Micrometer: the channel code counts here (one call per
  * event, a {@link LongAdder}, so any event loop may count without contention), and
- * {@link MetricsEndpoint} reads them. JVM-wide: a server runs one Vert.x per JVM; tests that run
+ * {@code MetricsEndpoint} reads them. JVM-wide: a server runs one Vert.x per JVM; tests that run
  * several see their sum.
  *
  * <p>Gauges of channel state (channels, queued bytes, waiting receivers and senders) are not
  * counted as they change: each channel owner registers a {@link Supplier} of its totals, and a
- * scrape reads it <em>on the owner's event loop</em> ({@link #ownerTotals()}), where channel state
+ * scrape reads it <em>on the owner's event loop</em>, where channel state
  * lives, never from the scraping thread.
  */
 public final class ChannelCounters {
