@@ -197,10 +197,39 @@ final class PipelinedProducer {
     }
   }
 
-  /** Flushes, then ends the stream: the server returns the reservation to the channel. */
-  void close() {
+  /**
+   * Flushes, then ends the stream: the server returns the reservation to the channel.
+   *
+   * @param closeChannel closes the channel once the sends before it are confirmed; a blocking
+   *                     send of another thread still waiting for room does not hold the close
+   *                     back (the close is what ends its wait, with CLOSED); {@code null} when
+   *                     only the connection closes (then such a send is not waited for at all)
+   */
+  void close(Runnable closeChannel) {
+    RuntimeException raised = null;
+    lock.lock();
     try {
-      flush();
+      try {
+        raiseLost();
+        if (out != null) {
+          sendBuffer();
+          while (!unconfirmed.isEmpty() && failure == null && !waitingSendUnconfirmed()) {
+            awaitChange();
+          }
+        }
+      } catch (RuntimeException e) {
+        raised = e;
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      if (closeChannel != null) {
+        closeChannel.run();
+        flush(); // what waited behind a blocked send is answered now
+      }
+    } catch (RuntimeException e) {
+      raised = raised == null ? e : raised;
     } finally {
       lock.lock();
       try {
@@ -213,6 +242,19 @@ final class PipelinedProducer {
         lock.unlock();
       }
     }
+    if (raised != null) {
+      throw raised;
+    }
+  }
+
+  /** Whether an ordinary (waiting) send of some thread is among the unconfirmed frames. */
+  private boolean waitingSendUnconfirmed() {
+    for (Frame f : unconfirmed) {
+      if (!f.reserved) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // ------------------------------------------------------------------------------- internals

@@ -202,6 +202,17 @@ class PipelinedSendTest extends GrpcServerTestBase {
     assertTrue(reader.tryReceive().isClosed());
   }
 
+  @Test
+  @DisplayName("S-CLOSE-3, S-EXT-SENDWAIT: close is not held back by a blocking send of another thread; that send gets CLOSED")
+  void close_wakes_a_blocked_sender_of_the_same_channel_object() throws Exception {
+    RemoteChannel ch = client().newByteChannel(10);
+    assertEquals(SendResult.OK, ch.send(new byte[10]));
+    CompletableFuture<SendResult> waiting = CompletableFuture.supplyAsync(() -> ch.send(new byte[5], -1));
+    awaitInfo(client().byteChannel(ch.id()), i -> i.waitingSenders() == 1);
+    ch.close();
+    assertEquals(SendResult.CLOSED, waiting.get(20, TimeUnit.SECONDS));
+  }
+
   private static byte[] bytes(int i) {
     return new byte[] {(byte) (i >> 24), (byte) (i >> 16), (byte) (i >> 8), (byte) i};
   }
