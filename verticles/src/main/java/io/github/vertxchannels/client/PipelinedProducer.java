@@ -109,11 +109,14 @@ final class PipelinedProducer {
   private static final class Frame {
     final List<byte[]> payloads;
     final boolean reserved;
+    /** A blocking send waiting for room: its answer may take as long as its timeout. */
+    final boolean waits;
     SendResults answer;
 
-    Frame(List<byte[]> payloads, boolean reserved) {
+    Frame(List<byte[]> payloads, boolean reserved, boolean waits) {
       this.payloads = payloads;
       this.reserved = reserved;
+      this.waits = waits;
     }
   }
 
@@ -179,7 +182,11 @@ final class PipelinedProducer {
     return new SendAllResult(payloads.size(), payloads.size(), false, false);
   }
 
-  /** Sends what is coalesced and waits until every send so far is confirmed; raises lost ones. */
+  /**
+   * Sends what is coalesced and waits until every send so far is confirmed; raises lost ones.
+   * A blocking send of another thread that waits for room is not waited for (that could take
+   * its whole timeout, or forever): then only the sends before it are.
+   */
   void flush() {
     lock.lock();
     try {
@@ -188,9 +195,7 @@ final class PipelinedProducer {
         return;
       }
       sendBuffer();
-      while (!unconfirmed.isEmpty() && failure == null) {
-        awaitChange();
-      }
+      awaitConfirmed();
       raiseLost();
     } finally {
       lock.unlock();
@@ -213,9 +218,7 @@ final class PipelinedProducer {
         raiseLost();
         if (out != null) {
           sendBuffer();
-          while (!unconfirmed.isEmpty() && failure == null && !waitingSendUnconfirmed()) {
-            awaitChange();
-          }
+          awaitConfirmed();
         }
       } catch (RuntimeException e) {
         raised = e;
@@ -226,7 +229,16 @@ final class PipelinedProducer {
     try {
       if (closeChannel != null) {
         closeChannel.run();
-        flush(); // what waited behind a blocked send is answered now
+        lock.lock();
+        try {
+          // What waited behind a blocked send is answered now that the close woke it.
+          while (!unconfirmed.isEmpty() && failure == null) {
+            awaitChange();
+          }
+          raiseLost();
+        } finally {
+          lock.unlock();
+        }
       }
     } catch (RuntimeException e) {
       raised = raised == null ? e : raised;
@@ -247,14 +259,11 @@ final class PipelinedProducer {
     }
   }
 
-  /** Whether an ordinary (waiting) send of some thread is among the unconfirmed frames. */
-  private boolean waitingSendUnconfirmed() {
-    for (Frame f : unconfirmed) {
-      if (!f.reserved) {
-        return true;
-      }
+  /** Waits until every frame is confirmed, or up to the first blocking send waiting for room. */
+  private void awaitConfirmed() {
+    while (failure == null && !unconfirmed.isEmpty() && !unconfirmed.peekFirst().waits) {
+      awaitChange();
     }
-    return false;
   }
 
   // ------------------------------------------------------------------------------- internals
@@ -298,7 +307,7 @@ final class PipelinedProducer {
     if (timeoutMs != null) {
       send.setWait(true).setTimeoutMs(timeoutMs);
     }
-    Frame frame = new Frame(List.of(payload), false);
+    Frame frame = new Frame(List.of(payload), false, timeoutMs != null);
     unconfirmed.addLast(frame);
     out.onNext(ClientFrame.newBuilder().setSend(send).build());
     while (frame.answer == null && failure == null) {
@@ -340,7 +349,7 @@ final class PipelinedProducer {
         send.addPayloads(UnsafeByteOperations.unsafeWrap(p));
       }
       nextSeq += payloads.size();
-      unconfirmed.addLast(new Frame(payloads, true));
+      unconfirmed.addLast(new Frame(payloads, true, false));
       reservedUnconfirmed++;
       out.onNext(ClientFrame.newBuilder().setSend(send).build());
       from = to;
