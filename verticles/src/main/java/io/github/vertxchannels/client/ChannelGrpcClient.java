@@ -146,7 +146,7 @@ public final class ChannelGrpcClient implements AutoCloseable {
     RuntimeException unconfirmed = null;
     for (PipelinedProducer p : List.copyOf(producers)) {
       try {
-        p.close();
+        p.close(null);
       } catch (RuntimeException e) {
         unconfirmed = unconfirmed == null ? e : unconfirmed;
       }

@@ -109,11 +109,14 @@ final class PipelinedProducer {
   private static final class Frame {
     final List<byte[]> payloads;
     final boolean reserved;
+    /** A blocking send waiting for room: its answer may take as long as its timeout. */
+    final boolean waits;
     SendResults answer;
 
-    Frame(List<byte[]> payloads, boolean reserved) {
+    Frame(List<byte[]> payloads, boolean reserved, boolean waits) {
       this.payloads = payloads;
       this.reserved = reserved;
+      this.waits = waits;
     }
   }
 
@@ -179,7 +182,11 @@ final class PipelinedProducer {
     return new SendAllResult(payloads.size(), payloads.size(), false, false);
   }
 
-  /** Sends what is coalesced and waits until every send so far is confirmed; raises lost ones. */
+  /**
+   * Sends what is coalesced and waits until every send so far is confirmed; raises lost ones.
+   * A blocking send of another thread that waits for room is not waited for (that could take
+   * its whole timeout, or forever): then only the sends before it are.
+   */
   void flush() {
     lock.lock();
     try {
@@ -188,19 +195,53 @@ final class PipelinedProducer {
         return;
       }
       sendBuffer();
-      while (!unconfirmed.isEmpty() && failure == null) {
-        awaitChange();
-      }
+      awaitConfirmed();
       raiseLost();
     } finally {
       lock.unlock();
     }
   }
 
-  /** Flushes, then ends the stream: the server returns the reservation to the channel. */
-  void close() {
+  /**
+   * Flushes, then ends the stream: the server returns the reservation to the channel.
+   *
+   * @param closeChannel closes the channel once the sends before it are confirmed; a blocking
+   *                     send of another thread still waiting for room does not hold the close
+   *                     back (the close is what ends its wait, with CLOSED); {@code null} when
+   *                     only the connection closes (then such a send is not waited for at all)
+   */
+  void close(Runnable closeChannel) {
+    RuntimeException raised = null;
+    lock.lock();
     try {
-      flush();
+      try {
+        raiseLost();
+        if (out != null) {
+          sendBuffer();
+          awaitConfirmed();
+        }
+      } catch (RuntimeException e) {
+        raised = e;
+      }
+    } finally {
+      lock.unlock();
+    }
+    try {
+      if (closeChannel != null) {
+        closeChannel.run();
+        lock.lock();
+        try {
+          // What waited behind a blocked send is answered now that the close woke it.
+          while (!unconfirmed.isEmpty() && failure == null) {
+            awaitChange();
+          }
+          raiseLost();
+        } finally {
+          lock.unlock();
+        }
+      }
+    } catch (RuntimeException e) {
+      raised = raised == null ? e : raised;
     } finally {
       lock.lock();
       try {
@@ -212,6 +253,16 @@ final class PipelinedProducer {
       } finally {
         lock.unlock();
       }
+    }
+    if (raised != null) {
+      throw raised;
+    }
+  }
+
+  /** Waits until every frame is confirmed, or up to the first blocking send waiting for room. */
+  private void awaitConfirmed() {
+    while (failure == null && !unconfirmed.isEmpty() && !unconfirmed.peekFirst().waits) {
+      awaitChange();
     }
   }
 
@@ -256,7 +307,7 @@ final class PipelinedProducer {
     if (timeoutMs != null) {
       send.setWait(true).setTimeoutMs(timeoutMs);
     }
-    Frame frame = new Frame(List.of(payload), false);
+    Frame frame = new Frame(List.of(payload), false, timeoutMs != null);
     unconfirmed.addLast(frame);
     out.onNext(ClientFrame.newBuilder().setSend(send).build());
     while (frame.answer == null && failure == null) {
@@ -298,7 +349,7 @@ final class PipelinedProducer {
         send.addPayloads(UnsafeByteOperations.unsafeWrap(p));
       }
       nextSeq += payloads.size();
-      unconfirmed.addLast(new Frame(payloads, true));
+      unconfirmed.addLast(new Frame(payloads, true, false));
       reservedUnconfirmed++;
       out.onNext(ClientFrame.newBuilder().setSend(send).build());
       from = to;

@@ -105,16 +105,7 @@ public final class RemoteChannel {
    * @throws UnconfirmedSendsException after closing, when some sends reported OK could not be enqueued
    */
   public void close() {
-    RuntimeException unconfirmed = null;
-    try {
-      producer.close();
-    } catch (UnconfirmedSendsException e) {
-      unconfirmed = e;
-    }
-    ChannelGrpcClient.call(() -> client.blocking.close(CloseRequest.newBuilder().setChannelId(id).build()));
-    if (unconfirmed != null) {
-      throw unconfirmed;
-    }
+    producer.close(() -> ChannelGrpcClient.call(() -> client.blocking.close(CloseRequest.newBuilder().setChannelId(id).build())));
   }
 
   /** @return size, max_size, closed and counters (after this object's sends are confirmed) */

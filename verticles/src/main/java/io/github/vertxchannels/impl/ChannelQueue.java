@@ -477,6 +477,9 @@ final class ChannelQueue {
       throw new ChannelProtocolException("a reserved send of " + usedMessages + " messages and " + usedBytes
         + " bytes exceeds the producer credit held (" + heldMessages + " messages, " + heldBytes + " bytes)");
     }
+    if (r == null) {
+      return true; // an empty frame without a reservation: nothing to enqueue
+    }
     r.heldMessages -= usedMessages;
     r.heldBytes -= usedBytes;
     reservedBytes -= usedBytes;

@@ -138,9 +138,8 @@ final class ChannelStreamImpl implements ChannelStream, ChannelSubscriber.Listen
       }
     }
     // Return credit in half-window steps: fewer flow messages, and the owner keeps pushing. Also
-    // whenever everything pushed was handed over: pushed, unacknowledged bytes count against the
-    // channel's max_size (S-EXT-CREDIT), so a window larger than max_size would otherwise stall
-    // both the producer (busy) and this stream (no acknowledgement before half a window).
+    // whenever everything pushed was handed over: unacknowledged messages take room in the
+    // channel (they are held for redelivery), so a consumer about to wait must not keep them.
     if (!ended && subscriber != null && handedSeq > ackedSeq
         && (handedSeq - ackedSeq >= Math.max(1, window / 2) || pending.isEmpty())) {
       subscriber.flow(handedSeq - ackedSeq, 0, handedSeq, false);

@@ -202,6 +202,39 @@ class PipelinedSendTest extends GrpcServerTestBase {
     assertTrue(reader.tryReceive().isClosed());
   }
 
+  @Test
+  @DisplayName("S-CLOSE-3, S-EXT-SENDWAIT: close is not held back by a blocking send of another thread; that send gets CLOSED")
+  void close_wakes_a_blocked_sender_of_the_same_channel_object() throws Exception {
+    RemoteChannel ch = client().newByteChannel(10);
+    assertEquals(SendResult.OK, ch.send(new byte[10]));
+    CompletableFuture<SendResult> waiting = CompletableFuture.supplyAsync(() -> ch.send(new byte[5], -1));
+    awaitInfo(client().byteChannel(ch.id()), i -> i.waitingSenders() == 1);
+    ch.close();
+    assertEquals(SendResult.CLOSED, waiting.get(20, TimeUnit.SECONDS));
+  }
+
+  @Test
+  @DisplayName("S-SEND-2, S-EXT-CREDIT: a RemoteStream with a window larger than the channel acknowledges before waiting, so blocking senders never wedge")
+  void remote_stream_acknowledges_before_waiting() throws Exception {
+    RemoteChannel ch = client().newByteChannel(8);
+    CompletableFuture<Integer> consumed = CompletableFuture.supplyAsync(() -> {
+      try (RemoteStream rs = client().byteChannel(ch.id()).stream(64, 1 << 20)) {
+        int n = 0;
+        while (rs.next(20_000) != null) {
+          n++;
+        }
+        return n;
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    });
+    for (int i = 0; i < 200; i++) {
+      assertEquals(SendResult.OK, ch.send(bytes(i), 10_000));
+    }
+    ch.close();
+    assertEquals(200, consumed.get(30, TimeUnit.SECONDS));
+  }
+
   private static byte[] bytes(int i) {
     return new byte[] {(byte) (i >> 24), (byte) (i >> 16), (byte) (i >> 8), (byte) i};
   }
