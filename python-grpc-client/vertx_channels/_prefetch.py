@@ -155,6 +155,7 @@ class SyncPrefetcher:
         self._burst = _Burst()
         self._wakers: List[Callable[[], None]] = []
         self._contended_until = 0.0
+        self._last: Optional[_Session] = None  # the latest session (maybe ending)
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -291,6 +292,13 @@ class SyncPrefetcher:
             s = self._session
             if s is not None and s.over:
                 s = self._session = None
+            last = self._last
+            if s is None and last is not None and not last.over:
+                # A session is ending (idle): what it holds goes back to the head when the
+                # server ends the call; an exact receive before that could overtake it.
+                deadline = now + RELEASE_WAIT_S
+                while not last.over and time.monotonic() < deadline:
+                    self._cond.wait(deadline - time.monotonic())
             if s is None:
                 if (start and self._burst.starting(now) and not self._client._closed
                     and now >= self._contended_until):
@@ -345,7 +353,7 @@ class SyncPrefetcher:
     def _open(self) -> _Session:
         window = ConsumerWindow(self._id, self._kind, PREFETCH_MESSAGES, PREFETCH_BYTES)
         s = _Session(window)
-        self._session = s
+        self._session = self._last = s
         try:
             s.call = self._client._stub.Stream(self._requests(s))
         except ValueError:
@@ -427,9 +435,10 @@ class AioPrefetcher:
         self._session: Optional[_Session] = None
         self._burst = _Burst()
         self._contended_until = 0.0
+        self._last: Optional[_Session] = None  # the latest session (maybe ending)
 
     async def receive(self, timeout_ms: int, exact: Callable[[int], Awaitable[bytes]]) -> bytes:
-        s = self._begin(start=timeout_ms != 0)
+        s = await self._begin(start=timeout_ms != 0)
         if s is None or timeout_ms == 0:
             payload = await self._now(s)
             if payload is not None:
@@ -466,7 +475,7 @@ class AioPrefetcher:
         return await exact(left)
 
     async def try_receive(self, exact: Callable[[], Awaitable[Any]]) -> Any:
-        s = self._begin(start=False)
+        s = await self._begin(start=False)
         payload = await self._now(s)
         if payload is not None:
             return payload
@@ -506,11 +515,24 @@ class AioPrefetcher:
         if s.wake is not None:
             s.wake.set()
 
-    def _begin(self, start: bool) -> Optional[_Session]:
-        now = time.monotonic()
+    async def _begin(self, start: bool) -> Optional[_Session]:
         s = self._session
         if s is not None and s.over:
             s = self._session = None
+        last = self._last
+        if s is None and last is not None and not last.over:
+            # an ending session: let the server put back what it holds first (see the sync one)
+            assert last.changed is not None
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + RELEASE_WAIT_S
+            while not last.over and loop.time() < deadline:
+                last.changed.clear()
+                try:
+                    await asyncio.wait_for(last.changed.wait(), deadline - loop.time())
+                except asyncio.TimeoutError:
+                    pass
+            s = self._session
+        now = time.monotonic()
         if s is None:
             if (start and self._burst.starting(now) and not self._client._closed
                     and now >= self._contended_until):
@@ -557,7 +579,7 @@ class AioPrefetcher:
         s = _Session(window)
         s.wake = asyncio.Event()
         s.changed = asyncio.Event()
-        self._session = s
+        self._session = self._last = s
         s.call = self._client._stub.Stream(self._requests(s))
         asyncio.ensure_future(self._read(s))
         return s

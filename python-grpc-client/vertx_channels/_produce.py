@@ -52,10 +52,12 @@ RESERVE_MESSAGES = 4096
 FRAME_MESSAGES = 512
 FRAME_BYTES = 1 * MiB
 # Burst detection: this many sends in a row, each started within BURST_GAP_S of the previous
-# send's return, switch to reserved pipelining. A party driven by another process (a request per
-# step) is far slower than this, so its sends stay exact and it never holds credit.
-BURST_GAP_S = 0.001
-BURST_SENDS = 2
+# send's return, switch to reserved pipelining. The gap is shorter than any network round trip:
+# only a tight loop of sends qualifies. Sends interleaved with other calls (another RPC of the
+# program, a step of another party that must see the message) stay exact, so a send that
+# returned is in the channel before the next step, and such a producer never holds credit.
+BURST_GAP_S = 0.00025
+BURST_SENDS = 3
 # Give the credit back after this long without a send (once everything was confirmed) ...
 LINGER_S = 0.005
 # ... and end the stream after this long without a send.
@@ -150,6 +152,7 @@ class ProducerCore:
         self.target = reserve
         self.reserved_queued = 0  # reserved payloads in outbox + in flight
         self.opened = False
+        self.closed = False  # a send was answered CLOSED: closing is for good (S-CLOSE-1)
         self.max_size = 0
         self.over = False  # the call ended (cleanly or not)
         self.ending = False  # the writer half-closed the call (idle)
@@ -164,7 +167,8 @@ class ProducerCore:
     def try_reserved(self, index: int, payload: bytes) -> bool:
         """Queues a payload into the credit granted, if it fits (then the send is ``ok``)."""
         n = len(payload)
-        if self.pending_resets or self.credit_messages < 1 or self.credit_bytes < n or self.over:
+        if (self.pending_resets or self.credit_messages < 1 or self.credit_bytes < n or self.over
+                or self.closed):
             return False
         self.credit_messages -= 1
         self.credit_bytes -= n
@@ -276,6 +280,8 @@ class ProducerCore:
                                     f"{len(results)} results for one payload",
                                     channel_id=self.channel_id)
             entry.result, entry.detail = results[0], r.detail
+            if entry.result == pb.SEND_RESULT_CLOSED:
+                self.closed = True
             entry.finish()
             return
         self.reserved_queued -= len(entry)
@@ -286,6 +292,8 @@ class ProducerCore:
         ok = pb.SEND_RESULT_OK
         for (index, payload), result in zip(entry, results):
             if result != ok:
+                if result == pb.SEND_RESULT_CLOSED:
+                    self.closed = True  # later sends go exact: ChannelClosed at once
                 self.failures.add(index, payload, _RESULT_NAMES.get(result, str(result)),
                                   _result_error(result, self, len(payload), r.detail))
 
@@ -408,7 +416,8 @@ class SyncProducer:
     # -- the application's side ----------------------------------------------------------------
 
     def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
-        self.raise_failures()
+        if self._failures.items:
+            self.flush()  # wait for the rest in flight: one SendFailed lists them all
         entry: Optional[_Exact] = None
         with self._cond:
             now = time.monotonic()
@@ -599,7 +608,8 @@ class AioProducer:
         self._count = 0
 
     async def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
-        self.raise_failures()
+        if self._failures.items:
+            await self.flush()  # wait for the rest in flight: one SendFailed lists them all
         now = time.monotonic()
         st = self._stream
         if st is not None and st.core.over:
@@ -676,7 +686,9 @@ class AioProducer:
         if err is not None:
             raise err
 
-    def close_stream(self) -> None:
+    async def close_stream(self) -> None:
+        """Ends the stream at once (the client is closing; flush() came first) and waits
+        (bounded) for its reader to finish."""
         st, self._stream = self._stream, None
         if st is not None and st.call is not None:
             st.call.cancel()
@@ -684,6 +696,11 @@ class AioProducer:
             if poller is not None and not poller.done():
                 poller.cancel()
             st.wake.set()
+            if st.reader is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(st.reader), 1.0)
+                except (asyncio.TimeoutError, asyncio.CancelledError):
+                    pass
 
     def _open(self, reserve: Tuple[int, int]) -> _AioStream:
         st = _AioStream(ProducerCore(self._id, self._kind, self._failures, reserve))

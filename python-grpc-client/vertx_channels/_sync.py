@@ -127,7 +127,7 @@ class Client:
             except errors.SendFailed as e:
                 failed = failed or e
             ch._producer.close_stream()
-            ch._prefetch.close_stream()
+            ch._prefetch.end()  # acknowledges what was handed, gives the rest back
         self._grpc.close()
         if failed is not None:
             raise failed

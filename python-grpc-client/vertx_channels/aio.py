@@ -201,8 +201,8 @@ class Client:
                 await ch._producer.flush(_base.RELEASE_WAIT_S)
             except errors.SendFailed as e:
                 failed = failed or e
-            ch._producer.close_stream()
-            ch._prefetch.close_stream()
+            await ch._producer.close_stream()
+            await ch._prefetch.end()  # acknowledges what was handed, gives the rest back
         await self._grpc.close()
         if failed is not None:
             raise failed
