@@ -178,7 +178,7 @@ class SyncPrefetcher:
                     if payload is _EXACT:
                         break
                     if payload is not None:
-                        return payload  # type: ignore[return-value]
+                        return payload
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         raise _timeout(self._id, timeout_ms)
@@ -236,7 +236,7 @@ class SyncPrefetcher:
                         raise _timeout(self._id, timeout_ms)
                     return await exact(left)
                 if payload is not None:
-                    return payload  # type: ignore[return-value]
+                    return payload
                 s.waiting += 1
                 self._wakers.append(wake)
             try:
@@ -456,7 +456,7 @@ class AioPrefetcher:
                 if payload is _EXACT:
                     break
                 if payload is not None:
-                    return payload  # type: ignore[no-any-return]
+                    return payload
                 remaining = None if deadline is None else deadline - loop.time()
                 if remaining is not None and remaining <= 0:
                     raise _timeout(self._id, timeout_ms)

@@ -131,7 +131,8 @@ class ChannelError(Exception):
             message = f"channel {channel_id} not found ({code.name}{detail})"
         else:
             message = f"{what}{where} ({code.name}{detail})"
-        return klass(message, code=code, details=details, channel_id=channel_id)
+        error: ChannelError = klass(message, code=code, details=details, channel_id=channel_id)
+        return error
 
 
 class ChannelClosed(ChannelError):
@@ -268,7 +269,7 @@ class SendFailed(ChannelError):
         self.__cause__ = cause
 
 
-_BY_CODE: dict = {
+_BY_CODE: "dict[Any, type[ChannelError]]" = {
     grpc.StatusCode.NOT_FOUND: ChannelNotFound,
     grpc.StatusCode.INVALID_ARGUMENT: InvalidArgument,
     grpc.StatusCode.FAILED_PRECONDITION: WrongChannelKind,
@@ -318,5 +319,5 @@ def _server_error(error: grpc.RpcError) -> Optional[str]:
         metadata = None
     for key, value in metadata or ():
         if key == _ERROR_TRAILER:
-            return value
+            return str(value)
     return None
