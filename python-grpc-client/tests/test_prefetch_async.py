@@ -40,8 +40,9 @@ async def test_idle_consumer_gives_its_prefetch_back__S_EXT_REDELIVER(aclient, s
 async def test_try_receive_never_says_empty_with_a_message_queued__S_RECV_1(aclient,
                                                                            server_target):
     ch = await aclient.new_byte_channel()
-    await ch.send_many([b"a", b"b", b"c"])
-    assert [await ch.receive_bytes() for _ in range(3)] == [b"a", b"b", b"c"]
+    await ch.send_many([b"a"] * 30)
+    assert [await ch.receive_bytes() for _ in range(30)] == [b"a"] * 30
+    assert ch._prefetch._last is not None
     async with vertx_channels.aio.connect(server_target) as other_client:
         other = await other_client.byte_channel(ch.id)
         for i in range(20):
@@ -73,7 +74,8 @@ async def test_consumer_gone_with_a_full_prefetch_loses_nothing__S_EXT_REDELIVER
     await ch.send_many(range(300))
     consumer = await vertx_channels.aio.connect(server_target)
     mine = await consumer.channel(ch.id)
-    got = [await mine.receive() for _ in range(5)]
+    got = [await mine.receive() for _ in range(20)]
+    assert mine._prefetch._last is not None
     await consumer.close()
     rest = []
     while not rest or rest[-1] != 299:

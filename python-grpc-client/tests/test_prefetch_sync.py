@@ -42,6 +42,7 @@ def test_idle_consumer_gives_its_prefetch_back__S_EXT_REDELIVER(client, server_t
     ch.send_many(range(500))
     got = [ch.receive() for _ in range(10)]  # a burst: the prefetch holds more than 10
     assert got == list(range(10))
+    assert ch._prefetch._last is not None
     with vertx_channels.connect(server_target) as other_client:
         other = other_client.channel(ch.id)
         # once idle, the rest is back in the channel, in order, for anyone
@@ -53,8 +54,9 @@ def test_idle_consumer_gives_its_prefetch_back__S_EXT_REDELIVER(client, server_t
 
 def test_try_receive_never_says_empty_with_a_message_queued__S_RECV_1(client, server_target):
     ch = client.new_byte_channel()
-    ch.send_many([b"a", b"b", b"c"])
-    assert [ch.receive_bytes() for _ in range(3)] == [b"a", b"b", b"c"]  # prefetch open
+    ch.send_many([b"a"] * 30)
+    assert [ch.receive_bytes() for _ in range(30)] == [b"a"] * 30
+    assert ch._prefetch._last is not None  # the burst opened a prefetch
     with vertx_channels.connect(server_target) as other_client:
         other = other_client.byte_channel(ch.id)
         for i in range(20):
@@ -80,7 +82,8 @@ def test_consumer_gone_with_a_full_prefetch_loses_nothing__S_EXT_REDELIVER(serve
         ch.send_many(range(300))
         consumer = vertx_channels.connect(server_target)
         mine = consumer.channel(ch.id)
-        got = [mine.receive() for _ in range(5)]
+        got = [mine.receive() for _ in range(20)]
+        assert mine._prefetch._last is not None
         consumer.close()  # the prefetch stream is cut: the server puts it back
         rest = []
         while True:
@@ -94,7 +97,7 @@ def test_consumer_gone_with_a_full_prefetch_loses_nothing__S_EXT_REDELIVER(serve
 def test_prefetch_then_iteration_on_the_same_object_keeps_order__S_RECV_4(client):
     ch = client.new_channel()
     ch.send_many(range(100))
-    first = [ch.receive() for _ in range(5)]
+    first = [ch.receive() for _ in range(20)]
     ch.close()
     assert first + list(ch) == list(range(100))
 
