@@ -462,6 +462,8 @@ class SyncProducer:
             with self._cond:
                 while not entry.done:
                     self._cond.wait()
+            if self._failures.items:
+                self.flush()  # earlier sends failed (answered before this one): report them first
             exact_outcome(entry, self._kind, self._id)
         with self._cond:
             self._count += 1
@@ -649,6 +651,8 @@ class AioProducer:
             st.core.add_exact(entry)
             st.wake.set()
             await asyncio.shield(entry.future)
+            if self._failures.items:
+                await self.flush()  # earlier sends failed: report them first
             exact_outcome(entry, self._kind, self._id)
         self._count += 1
         self._burst.returned()
