@@ -41,7 +41,7 @@ from typing import (Any, AsyncIterator, Callable, Deque, Iterator, List, Optiona
 import grpc
 
 from . import errors
-from ._base import Kind, MiB, ProtocolError, send_outcome
+from ._base import RELEASE_WAIT_S, Kind, MiB, ProtocolError, send_outcome
 from ._proto.vertx.channels.v1 import channels_pb2 as pb
 
 # Producer credit asked for during a burst. The server caps it (max_reserve_bytes_per_stream, and
@@ -205,9 +205,15 @@ class ProducerCore:
         return not self.outbox and not self.inflight
 
     @property
+    def confirmed(self) -> bool:
+        """Every send that returned (from reserved credit) was answered. Exact sends still
+        waiting are not counted: nobody was told they went through."""
+        return self.reserved_queued == 0
+
+    @property
     def settled(self) -> bool:
-        """Drained, and every Reserve answered."""
-        return self.drained and self.pending_resets == 0
+        """Confirmed, and every Reserve answered."""
+        return self.reserved_queued == 0 and self.pending_resets == 0
 
     # -- the writer's side ---------------------------------------------------------------------
 
@@ -470,8 +476,9 @@ class SyncProducer:
             self._burst.returned()
 
     def flush(self, timeout_s: float = FLUSH_WAIT_S) -> None:
-        """Waits until every send was confirmed, then reports the ones that failed."""
-        self._wait(lambda core: core.drained, timeout_s)
+        """Waits until every send that returned was confirmed, then reports the ones that
+        failed."""
+        self._wait(lambda core: core.confirmed, timeout_s)
         self.raise_failures()
 
     def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
@@ -485,10 +492,14 @@ class SyncProducer:
             elif st.core.reserving:
                 st.core.request_reserve(0, 0)
                 self._cond.notify_all()
-        self._wait(lambda core: core.settled, timeout_s)
+        self._wait(lambda core: core.confirmed, timeout_s)
+        # The Reserve's answer may queue behind an exact send waiting in the server: waited
+        # for, bounded, but never a failure (the credit is given back in any case).
+        self._wait(lambda core: core.settled, RELEASE_WAIT_S, fail=False)
         self.raise_failures()
 
-    def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float) -> None:
+    def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float,
+              fail: bool = True) -> None:
         deadline = time.monotonic() + timeout_s
         with self._cond:
             while True:
@@ -496,6 +507,8 @@ class SyncProducer:
                 if st is None or st.core.over or done(st.core):
                     return
                 remaining = deadline - time.monotonic()
+                if remaining <= 0 and not fail:
+                    return
                 if remaining <= 0:
                     st.core.fail(errors.ConnectionLost(
                         f"no confirmation from the server within {timeout_s} s on channel "
@@ -658,7 +671,7 @@ class AioProducer:
         self._burst.returned()
 
     async def flush(self, timeout_s: float = FLUSH_WAIT_S) -> None:
-        await self._wait(lambda core: core.drained, timeout_s)
+        await self._wait(lambda core: core.confirmed, timeout_s)
         self.raise_failures()
 
     async def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
@@ -666,10 +679,12 @@ class AioProducer:
         if st is not None and st.core.reserving:
             st.core.request_reserve(0, 0)
             st.wake.set()
-        await self._wait(lambda core: core.settled, timeout_s)
+        await self._wait(lambda core: core.confirmed, timeout_s)
+        await self._wait(lambda core: core.settled, RELEASE_WAIT_S, fail=False)
         self.raise_failures()
 
-    async def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float) -> None:
+    async def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float,
+                    fail: bool = True) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while True:
@@ -677,6 +692,8 @@ class AioProducer:
             if st is None or st.core.over or done(st.core):
                 return
             remaining = deadline - loop.time()
+            if remaining <= 0 and not fail:
+                return
             if remaining <= 0:
                 st.core.fail(errors.ConnectionLost(
                     f"no confirmation from the server within {timeout_s} s on channel "
