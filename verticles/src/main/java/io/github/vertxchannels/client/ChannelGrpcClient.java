@@ -16,6 +16,11 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -36,11 +41,33 @@ public final class ChannelGrpcClient implements AutoCloseable {
   private final ManagedChannel transport;
   final ChannelServiceGrpc.ChannelServiceBlockingStub blocking;
   final ChannelServiceGrpc.ChannelServiceStub async;
+  /** Idle checks of the pipelined producers (one daemon thread). */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "vertx-channels-client-timer");
+    t.setDaemon(true);
+    return t;
+  });
+  /** Producers with an open stream. */
+  private final Set<PipelinedProducer> producers = ConcurrentHashMap.newKeySet();
 
   private ChannelGrpcClient(ManagedChannel transport) {
     this.transport = transport;
     this.blocking = ChannelServiceGrpc.newBlockingStub(transport);
     this.async = ChannelServiceGrpc.newStub(transport);
+  }
+
+  /** The pipelined producer of a new {@link RemoteChannel}. */
+  PipelinedProducer producer(String channelId, ChannelKind kind) {
+    return new PipelinedProducer(this, channelId, kind, timers);
+  }
+
+  /** A producer opened its stream: {@link #close()} flushes and ends it. */
+  void streamOpened(PipelinedProducer p) {
+    producers.add(p);
+  }
+
+  void streamEnded(PipelinedProducer p) {
+    producers.remove(p);
   }
 
   /**
@@ -107,9 +134,32 @@ public final class ChannelGrpcClient implements AutoCloseable {
     return new RemoteChannel(this, info.id(), info.kind());
   }
 
-  /** Closes the connection (channels stay on the server). */
+  /**
+   * Waits until every pipelined send is confirmed, then closes the connection (channels stay on
+   * the server).
+   *
+   * @throws UnconfirmedSendsException after closing, when some sends reported OK could not be
+   *                                   enqueued (the first such failure)
+   */
   @Override
   public void close() {
+    RuntimeException unconfirmed = null;
+    for (PipelinedProducer p : List.copyOf(producers)) {
+      try {
+        p.close(null);
+      } catch (RuntimeException e) {
+        unconfirmed = unconfirmed == null ? e : unconfirmed;
+      }
+    }
+    producers.clear();
+    timers.shutdownNow();
+    shutdown();
+    if (unconfirmed != null) {
+      throw unconfirmed;
+    }
+  }
+
+  private void shutdown() {
     transport.shutdownNow();
     try {
       transport.awaitTermination(5, TimeUnit.SECONDS);

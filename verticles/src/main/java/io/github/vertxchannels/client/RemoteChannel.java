@@ -1,19 +1,20 @@
 package io.github.vertxchannels.client;
 
-import com.google.protobuf.ByteString;
 import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.ChannelKind;
 import io.github.vertxchannels.ChannelTimeoutException;
 import io.github.vertxchannels.ReceiveResult;
+import io.github.vertxchannels.InvalidArgumentException;
+import io.github.vertxchannels.SendAllResult;
 import io.github.vertxchannels.SendResult;
 import io.github.vertxchannels.grpc.v1.CloseRequest;
 import io.github.vertxchannels.grpc.v1.InfoRequest;
 import io.github.vertxchannels.grpc.v1.ReceiveRequest;
 import io.github.vertxchannels.grpc.v1.ReceiveResponse;
-import io.github.vertxchannels.grpc.v1.SendRequest;
-import io.github.vertxchannels.grpc.v1.SendResponse;
 import io.github.vertxchannels.grpc.v1.TryReceiveRequest;
 import io.vertx.core.buffer.Buffer;
+
+import java.util.List;
 
 /**
  * A channel reached through {@link ChannelGrpcClient}: blocking calls with the Java API's
@@ -24,11 +25,13 @@ public final class RemoteChannel {
   private final ChannelGrpcClient client;
   private final String id;
   private final ChannelKind kind;
+  private final PipelinedProducer producer;
 
   RemoteChannel(ChannelGrpcClient client, String id, ChannelKind kind) {
     this.client = client;
     this.id = id;
     this.kind = kind;
+    this.producer = client.producer(id, kind);
   }
 
   /** @return the channel id */
@@ -41,37 +44,73 @@ public final class RemoteChannel {
     return kind;
   }
 
-  /** Non-blocking send: OK, BUSY or CLOSED (S-SEND-1..5). */
+  /**
+   * Non-blocking send: OK, BUSY or CLOSED (S-SEND-1..5). Pipelined (S-EXT-RESERVE): while this
+   * channel's producer stream holds reserved room, OK is answered at once, the server having
+   * reserved room for the message, and sends are coalesced into few frames; otherwise the server
+   * answers. A term payload is validated here first ({@link InvalidArgumentException}).
+   *
+   * @throws UnconfirmedSendsException earlier sends reported OK could not be enqueued (the
+   *                                   channel closed meanwhile, the stream broke): nothing is lost silently
+   */
   public SendResult send(byte[] payload) {
-    return sendResult(ChannelGrpcClient.call(() -> client.blocking.send(SendRequest.newBuilder()
-      .setChannelId(id).setPayload(ByteString.copyFrom(payload)).build())));
+    return producer.send(payload, null);
   }
 
-  /** Blocking send (S-EXT-SENDWAIT): OK or CLOSED; throws on timeout and too large. */
+  /**
+   * Blocking send (S-EXT-SENDWAIT): OK or CLOSED; throws {@link ChannelTimeoutException} when
+   * no room came in time and {@link io.github.vertxchannels.MessageTooLargeException} when the
+   * payload is larger than max_size. Pipelined like {@link #send(byte[])}.
+   */
   public SendResult send(byte[] payload, long timeoutMs) {
-    return sendResult(ChannelGrpcClient.call(() -> client.blocking.send(SendRequest.newBuilder()
-      .setChannelId(id).setPayload(ByteString.copyFrom(payload)).setWait(true).setTimeoutMs(timeoutMs).build())));
+    return producer.send(payload, timeoutMs);
+  }
+
+  /**
+   * Blocking sends of a batch, in order, pipelined (see {@link #send(byte[], long)}): the ones
+   * sent are a prefix. Throws TOO_LARGE before sending anything when one can never fit.
+   */
+  public SendAllResult sendAll(List<byte[]> payloads, long timeoutMs) {
+    return producer.sendAll(payloads, timeoutMs);
+  }
+
+  /**
+   * Sends what is coalesced and waits until the server confirmed every send of this channel
+   * object so far (enqueued).
+   *
+   * @throws UnconfirmedSendsException when some sends reported OK could not be enqueued
+   */
+  public void flush() {
+    producer.flush();
   }
 
   /** Non-blocking receive (S-RECV-1). */
   public ReceiveResult tryReceive() {
+    producer.flush(); // read your own writes
     return receiveResult(ChannelGrpcClient.call(() -> client.blocking.tryReceive(
       TryReceiveRequest.newBuilder().setChannelId(id).build())));
   }
 
   /** Blocking receive (S-RECV-3); throws {@link ChannelTimeoutException} on timeout. */
   public ReceiveResult receive(long timeoutMs) {
+    producer.flush();
     return receiveResult(ChannelGrpcClient.call(() -> client.blocking.receive(
       ReceiveRequest.newBuilder().setChannelId(id).setTimeoutMs(timeoutMs).build())));
   }
 
-  /** Closes the channel; idempotent (S-CLOSE-1). */
+  /**
+   * Closes the channel; idempotent (S-CLOSE-1). First waits until every send of this channel
+   * object was confirmed, and ends its producer stream.
+   *
+   * @throws UnconfirmedSendsException after closing, when some sends reported OK could not be enqueued
+   */
   public void close() {
-    ChannelGrpcClient.call(() -> client.blocking.close(CloseRequest.newBuilder().setChannelId(id).build()));
+    producer.close(() -> ChannelGrpcClient.call(() -> client.blocking.close(CloseRequest.newBuilder().setChannelId(id).build())));
   }
 
-  /** @return size, max_size, closed and counters */
+  /** @return size, max_size, closed and counters (after this object's sends are confirmed) */
   public ChannelInfo info() {
+    producer.flush();
     return ChannelGrpcClient.call(() -> info(client.blocking.info(InfoRequest.newBuilder().setChannelId(id).build()).getInfo()));
   }
 
@@ -86,21 +125,6 @@ public final class RemoteChannel {
   @Override
   public String toString() {
     return kind.wireName() + " channel " + id;
-  }
-
-  private static SendResult sendResult(SendResponse response) {
-    switch (response.getResult()) {
-      case SEND_RESULT_OK:
-        return SendResult.OK;
-      case SEND_RESULT_BUSY:
-        return SendResult.BUSY;
-      case SEND_RESULT_CLOSED:
-        return SendResult.CLOSED;
-      case SEND_RESULT_TIMEOUT:
-        throw new ChannelTimeoutException("no room before the timeout");
-      default:
-        throw new IllegalStateException("unexpected send result " + response.getResult());
-    }
   }
 
   private static ReceiveResult receiveResult(ReceiveResponse response) {

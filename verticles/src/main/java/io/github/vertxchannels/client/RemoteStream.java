@@ -77,6 +77,11 @@ public final class RemoteStream implements AutoCloseable {
     if (ended) {
       return null;
     }
+    if (inbox.isEmpty() && handedSeq > ackedSeq) {
+      // About to wait: acknowledge what was handed over, since unacknowledged messages take room
+      // in the channel (held for redelivery) and a producer may be waiting for it.
+      returnCredit();
+    }
     Object item = timeoutMs < 0 ? inbox.take() : inbox.poll(timeoutMs, TimeUnit.MILLISECONDS);
     if (item == null) {
       throw new io.github.vertxchannels.ChannelTimeoutException("no message within " + timeoutMs + " ms");
@@ -95,13 +100,17 @@ public final class RemoteStream implements AutoCloseable {
     unreturnedBytes += payload.size();
     // Acknowledge and refill in half-window steps: few frames, and the server never starves.
     if (handedSeq - ackedSeq >= Math.max(1, windowMessages / 2)) {
-      write(ClientFrame.newBuilder().setAck(Ack.newBuilder().setUpToSeq(handedSeq)).build());
-      write(ClientFrame.newBuilder().setCredit(Credit.newBuilder()
-        .setMessages((int) (handedSeq - ackedSeq)).setBytes(unreturnedBytes)).build());
-      ackedSeq = handedSeq;
-      unreturnedBytes = 0;
+      returnCredit();
     }
     return payload.toByteArray();
+  }
+
+  private void returnCredit() {
+    write(ClientFrame.newBuilder().setAck(Ack.newBuilder().setUpToSeq(handedSeq)).build());
+    write(ClientFrame.newBuilder().setCredit(Credit.newBuilder()
+      .setMessages((int) (handedSeq - ackedSeq)).setBytes(unreturnedBytes)).build());
+    ackedSeq = handedSeq;
+    unreturnedBytes = 0;
   }
 
   /** Acknowledges what was handed over and ends the call. */

@@ -472,6 +472,9 @@ final class ChannelQueue {
       throw new ChannelProtocolException("a reserved send of " + usedMessages + " messages and " + usedBytes
         + " bytes exceeds the producer credit held (" + heldMessages + " messages, " + heldBytes + " bytes)");
     }
+    if (r == null) {
+      return true; // an empty frame without a reservation: nothing to enqueue
+    }
     r.heldMessages -= usedMessages;
     r.heldBytes -= usedBytes;
     reservedBytes -= usedBytes;
@@ -510,7 +513,11 @@ final class ChannelQueue {
     long reachable = maxSize == 0 ? Long.MAX_VALUE : maxSize - reservedBytes - inFlightBytes;
     long chunk = Math.max(1, Math.min(Math.min(wantBytes, (r.targetBytes + 1) / 2), reachable));
     long bytes = wantBytes > 0 && room >= chunk ? Math.min(wantBytes, room) : 0;
-    long messages = bytes > 0 || r.heldMessages < (r.targetMessages + 1) / 2 ? wantMessages : 0;
+    // Messages cost no room: they come with every byte grant, or alone when only they run low
+    // (a grant of messages without the bytes to use them would only cost a frame).
+    boolean bytesLow = r.heldBytes < (r.targetBytes + 1) / 2;
+    boolean messagesLow = r.heldMessages < (r.targetMessages + 1) / 2;
+    long messages = bytes > 0 || (!bytesLow && messagesLow) ? wantMessages : 0;
     if (bytes > 0 || messages > 0 || r.resetDue) {
       grant(r, bytes, messages);
     }

@@ -137,8 +137,11 @@ final class ChannelStreamImpl implements ChannelStream, ChannelSubscriber.Listen
         h.handle(next);
       }
     }
-    // Return credit in half-window steps: fewer flow messages, and the owner keeps pushing.
-    if (!ended && subscriber != null && handedSeq - ackedSeq >= Math.max(1, window / 2)) {
+    // Return credit in half-window steps: fewer flow messages, and the owner keeps pushing. Also
+    // whenever everything pushed was handed over: unacknowledged messages take room in the
+    // channel (they are held for redelivery), so a consumer about to wait must not keep them.
+    if (!ended && subscriber != null && handedSeq > ackedSeq
+        && (handedSeq - ackedSeq >= Math.max(1, window / 2) || pending.isEmpty())) {
       subscriber.flow(handedSeq - ackedSeq, 0, handedSeq, false);
       ackedSeq = handedSeq;
     }

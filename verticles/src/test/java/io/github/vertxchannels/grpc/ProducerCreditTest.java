@@ -1,0 +1,279 @@
+package io.github.vertxchannels.grpc;
+
+import com.google.protobuf.ByteString;
+import io.github.vertxchannels.grpc.v1.ChannelInfo;
+import io.github.vertxchannels.grpc.v1.ChannelKind;
+import io.github.vertxchannels.grpc.v1.ChannelServiceGrpc;
+import io.github.vertxchannels.grpc.v1.ClientFrame;
+import io.github.vertxchannels.grpc.v1.CloseRequest;
+import io.github.vertxchannels.grpc.v1.InfoRequest;
+import io.github.vertxchannels.grpc.v1.OpenStream;
+import io.github.vertxchannels.grpc.v1.ReceiveStatus;
+import io.github.vertxchannels.grpc.v1.Reserve;
+import io.github.vertxchannels.grpc.v1.Send;
+import io.github.vertxchannels.grpc.v1.SendCredit;
+import io.github.vertxchannels.grpc.v1.SendRequest;
+import io.github.vertxchannels.grpc.v1.SendResponse;
+import io.github.vertxchannels.grpc.v1.SendResult;
+import io.github.vertxchannels.grpc.v1.SendResults;
+import io.github.vertxchannels.grpc.v1.ServerFrame;
+import io.github.vertxchannels.grpc.v1.TryReceiveRequest;
+import io.github.vertxchannels.testing.GrpcServerTestBase;
+import io.github.vertxchannels.testing.RawStream;
+import io.grpc.Status;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Producer credit over a real gRPC server with raw grpc-java streams (S-EXT-RESERVE). */
+class ProducerCreditTest extends GrpcServerTestBase {
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: reserved sends are never busy; every other sender sees the reserved room as taken")
+  void reserved_sends_never_busy_others_see_busy() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 1000, 100);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 100, true);
+    assertEquals(1000, info(id).getReservedBytes());
+    assertEquals(SendResult.SEND_RESULT_BUSY, unarySend(id, 1), "the whole channel is reserved by another stream");
+
+    producer.send(reservedSend(1, 10, 100));
+    SendResults results = producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults();
+    assertEquals(List.of(10, SendResult.SEND_RESULT_OK), List.of(results.getResultsCount(), results.getResults(9)));
+    assertTrue(results.getResultsList().stream().allMatch(r -> r == SendResult.SEND_RESULT_OK));
+    ChannelInfo info = info(id);
+    assertEquals(1000, info.getSize());
+    assertEquals(0, info.getReservedBytes(), "used room is no longer reserved");
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: a stream's own reservation does not count against its own non-reserved sends")
+  void own_unreserved_send_not_blocked_by_own_reservation() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 600, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 600, 10, true);
+    producer.send(ClientFrame.newBuilder().setSend(Send.newBuilder().setFirstSeq(1)
+      .addPayloads(ByteString.copyFrom(new byte[300]))).build());
+    assertEquals(SendResult.SEND_RESULT_OK,
+      producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults().getResults(0));
+    assertEquals(SendResult.SEND_RESULT_BUSY, unarySend(id, 300), "300 queued + 600 reserved + 300 > 1000");
+    assertEquals(SendResult.SEND_RESULT_OK, unarySend(id, 100), "300 + 600 + 100 fits exactly");
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: Reserve(0, 0) gives the room back, answered by SendCredit(reset)")
+  void reserve_zero_gives_back() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, true);
+    assertEquals(SendResult.SEND_RESULT_BUSY, unarySend(id, 500));
+    producer.send(reserve(0, 0));
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 0, 0, true);
+    assertEquals(0, info(id).getReservedBytes());
+    assertEquals(SendResult.SEND_RESULT_OK, unarySend(id, 500));
+    // A reserved send after giving everything back exceeds the credit.
+    producer.send(reservedSend(1, 1, 1));
+    assertEquals(Status.Code.FAILED_PRECONDITION, producer.status().getCode());
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: everything reserved returns to the channel when the stream ends")
+  void stream_end_returns_reservation() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 800, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 800, 10, true);
+    assertEquals(SendResult.SEND_RESULT_BUSY, unarySend(id, 500));
+    producer.cancel();
+    awaitInfo(id, i -> i.getReservedBytes() == 0);
+    assertEquals(SendResult.SEND_RESULT_OK, unarySend(id, 1000));
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE, S-SEND-1: after a close reserved sends answer CLOSED, nothing is granted any more")
+  void close_answers_closed_and_stops_granting() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, true);
+    stub.close(CloseRequest.newBuilder().setChannelId(id).build());
+    assertEquals(0, info(id).getReservedBytes(), "closing releases reserved room");
+    assertEquals(ServerFrame.FrameCase.CLOSED, producer.nextFrame().getFrameCase(), "the stream learns the channel is closed and empty");
+    producer.send(reservedSend(1, 3, 10));
+    SendResults results = producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults();
+    assertEquals(List.of(SendResult.SEND_RESULT_CLOSED, SendResult.SEND_RESULT_CLOSED, SendResult.SEND_RESULT_CLOSED),
+      results.getResultsList());
+    producer.send(reserve(1000, 10));
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 0, 0, true);
+    assertEquals(0, info(id).getMessages());
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: a reserved Send beyond the granted credit ends the stream with FAILED_PRECONDITION, nothing enqueued")
+  void over_credit_is_failed_precondition_and_enqueues_nothing() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 100, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 100, 10, true);
+    producer.send(reservedSend(1, 2, 60)); // 120 bytes > 100
+    Status status = producer.status();
+    assertEquals(Status.Code.FAILED_PRECONDITION, status.getCode());
+    assertTrue(status.getDescription().contains("exceeds the producer credit"), status.getDescription());
+    ChannelInfo info = awaitInfo(id, i -> i.getReservedBytes() == 0);
+    assertEquals(0, info.getSize());
+    assertEquals(0, info.getMessages());
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: a reserved Send with no credit at all is FAILED_PRECONDITION")
+  void reserved_send_without_reserve_is_refused() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 0);
+    RawStream producer = rawStream().open(id, 0, 0);
+    producer.send(reservedSend(1, 1, 0));
+    assertEquals(Status.Code.FAILED_PRECONDITION, producer.status().getCode());
+    assertEquals(0, info(id).getMessages());
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: the credit is topped up in chunks as a consumer drains the channel")
+  void top_up_when_consumer_drains() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, true);
+    producer.send(reservedSend(1, 10, 100));
+    producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS);
+    for (int i = 0; i < 4; i++) {
+      assertEquals(ReceiveStatus.RECEIVE_STATUS_MESSAGE, tryReceive(id));
+    }
+    producer.assertQuiet(300); // 400 bytes free: below the half-target chunk, no grant yet
+    assertEquals(ReceiveStatus.RECEIVE_STATUS_MESSAGE, tryReceive(id));
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 500, 10, false);
+    producer.send(reservedSend(11, 5, 100));
+    assertTrue(producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults().getResultsList().stream()
+      .allMatch(r -> r == SendResult.SEND_RESULT_OK));
+    assertEquals(1000, info(id).getSize());
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE, S-EXT-SENDWAIT: a reservation waiting for room goes behind a blocking sender that waited first")
+  void reservation_waits_behind_earlier_blocking_sender() throws Exception {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    assertEquals(SendResult.SEND_RESULT_OK, unarySend(id, 1000));
+    CompletableFuture<SendResponse> blocked = CompletableFuture.supplyAsync(() ->
+      ChannelServiceGrpc.newBlockingStub(newTransport()).send(SendRequest.newBuilder().setChannelId(id)
+        .setPayload(ByteString.copyFrom(new byte[600])).setWait(true).setTimeoutMs(20_000).build()));
+    awaitInfo(id, i -> i.getWaitingSenders() == 1);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 0, 0, true);
+    assertEquals(ReceiveStatus.RECEIVE_STATUS_MESSAGE, tryReceive(id)); // 1000 bytes free
+    assertEquals(SendResult.SEND_RESULT_OK, blocked.get(20, TimeUnit.SECONDS).getResult(), "the earlier sender goes first");
+    // 400 bytes are left: not the reservation's chunk (500), so it keeps waiting
+    producer.assertQuiet(300);
+    assertEquals(ReceiveStatus.RECEIVE_STATUS_MESSAGE, tryReceive(id));
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, false);
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE, S-EXT-SENDWAIT: a blocking sender arriving after a waiting reservation is not starved by it")
+  void blocking_sender_after_reservation_is_served() throws Exception {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, true);
+    producer.send(reservedSend(1, 10, 100));
+    producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS);
+    // The reservation now waits for room; a blocking sender arrives behind it.
+    CompletableFuture<SendResponse> blocked = CompletableFuture.supplyAsync(() ->
+      ChannelServiceGrpc.newBlockingStub(newTransport()).send(SendRequest.newBuilder().setChannelId(id)
+        .setPayload(ByteString.copyFrom(new byte[300])).setWait(true).setTimeoutMs(20_000).build()));
+    awaitInfo(id, i -> i.getWaitingSenders() == 1);
+    for (int i = 0; i < 8; i++) {
+      assertEquals(ReceiveStatus.RECEIVE_STATUS_MESSAGE, tryReceive(id));
+    }
+    // 800 bytes free: the reservation (first) takes its chunk, then the sender fits in the rest.
+    SendCredit grant = producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT).getSendCredit();
+    assertFalse(grant.getReset());
+    assertTrue(grant.getBytes() >= 500, "a chunk of at least half the target: " + grant);
+    assertEquals(SendResult.SEND_RESULT_OK, blocked.get(20, TimeUnit.SECONDS).getResult());
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE, S-FIX-DECODE: a malformed term in a reserved Send is INVALID, the others are enqueued")
+  void reserved_term_validation() {
+    String id = create(ChannelKind.CHANNEL_KIND_TERM, 1000);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, true);
+    ByteString one = ByteString.copyFrom(new byte[] {(byte) 131, 97, 1});
+    producer.send(ClientFrame.newBuilder().setSend(Send.newBuilder().setFirstSeq(1).setReserved(true)
+      .addPayloads(one).addPayloads(ByteString.copyFrom(new byte[] {1, 2, 3})).addPayloads(one)).build());
+    SendResults results = producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults();
+    assertEquals(List.of(SendResult.SEND_RESULT_OK, SendResult.SEND_RESULT_INVALID, SendResult.SEND_RESULT_OK),
+      results.getResultsList());
+    assertTrue(results.getDetail().startsWith("payload 1"), results.getDetail());
+    assertEquals(2, info(id).getMessages());
+  }
+
+  // ------------------------------------------------------------------------------- helpers
+
+  private RawStream openReserving(String id, long bytes, int messages) {
+    RawStream s = rawStream();
+    s.send(ClientFrame.newBuilder().setOpen(OpenStream.newBuilder().setChannelId(id)
+      .setReserveBytes(bytes).setReserveMessages(messages)).build());
+    assertEquals(ServerFrame.FrameCase.OPENED, s.nextFrame().getFrameCase());
+    return s;
+  }
+
+  static ClientFrame reserve(long bytes, int messages) {
+    return ClientFrame.newBuilder().setReserve(Reserve.newBuilder().setBytes(bytes).setMessages(messages)).build();
+  }
+
+  static ClientFrame reservedSend(long firstSeq, int count, int length) {
+    Send.Builder send = Send.newBuilder().setFirstSeq(firstSeq).setReserved(true);
+    for (int i = 0; i < count; i++) {
+      send.addPayloads(ByteString.copyFrom(new byte[length]));
+    }
+    return ClientFrame.newBuilder().setSend(send).build();
+  }
+
+  static void assertCredit(ServerFrame frame, long bytes, int messages, boolean reset) {
+    SendCredit c = frame.getSendCredit();
+    assertEquals(List.of(bytes, (long) messages, reset), List.of(c.getBytes(), (long) c.getMessages(), c.getReset()),
+      "send credit (bytes, messages, reset)");
+  }
+
+  private SendResult unarySend(String id, int length) {
+    return stub.send(SendRequest.newBuilder().setChannelId(id).setPayload(ByteString.copyFrom(new byte[length])).build())
+      .getResult();
+  }
+
+  private ReceiveStatus tryReceive(String id) {
+    return stub.tryReceive(TryReceiveRequest.newBuilder().setChannelId(id).build()).getStatus();
+  }
+
+  ChannelInfo info(String id) {
+    return stub.info(InfoRequest.newBuilder().setChannelId(id).build()).getInfo();
+  }
+
+  /** Info once it satisfies the condition (bounded wait: stream ends reach the owner asynchronously). */
+  ChannelInfo awaitInfo(String id, Predicate<ChannelInfo> condition) {
+    List<ChannelInfo> seen = new ArrayList<>();
+    for (int i = 0; i < 200; i++) {
+      ChannelInfo info = info(id);
+      if (condition.test(info)) {
+        return info;
+      }
+      seen.add(info);
+      try {
+        Thread.sleep(25);
+      } catch (InterruptedException e) {
+        throw new AssertionError(e);
+      }
+    }
+    throw new AssertionError("condition never held; last info " + seen.get(seen.size() - 1));
+  }
+}
