@@ -447,6 +447,13 @@ class Channel(_ChannelBase):
     Get one with ``client.new_channel()`` or ``client.channel(id)``. ``for m in ch`` and
     ``async for m in ch`` yield the messages until the channel is closed and drained
     (S-CLOSE-4); ``with ch:`` closes the channel on exit.
+
+    One call is one exact round trip. A tight loop of sends (or :meth:`send_many`) is pipelined
+    over one stream into room the server reserves (S-EXT-RESERVE), a tight loop of receives is
+    served from a bounded prefetch; both fall back to exact calls when the loop stops. Other
+    operations on the same object see its own sends (they are confirmed first); call
+    :meth:`flush` before another party acts on them. A pipelined send that returned but could
+    not be enqueued is reported by the next operation as ``SendFailed``. Thread-safe.
     """
 
     _kind = TERM
