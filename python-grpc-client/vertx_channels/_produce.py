@@ -155,6 +155,7 @@ class ProducerCore:
         self.opened = False
         self.closed = False  # a send was answered CLOSED: closing is for good (S-CLOSE-1)
         self.max_size = 0
+        self.max_message_bytes = 0  # the server's limit (Opened); 0 = not known yet
         self.over = False  # the call ended (cleanly or not)
         self.ending = False  # the writer half-closed the call (idle)
 
@@ -268,6 +269,7 @@ class ProducerCore:
         elif which == "opened":
             self.opened = True
             self.max_size = frame.opened.info.max_size
+            self.max_message_bytes = frame.opened.max_message_bytes
         elif which in ("closed", "deliveries", "released"):
             pass  # a pure producer: no credit granted, nothing is pushed
         else:
@@ -348,6 +350,16 @@ def _result_error(result: int, core: ProducerCore, size: int, detail: str) -> Ba
     return errors.ChannelError(f"send on channel {core.channel_id}: no error", channel_id=core.channel_id)
 
 
+def too_large_for_stream(client: Any, st: Any, n: int) -> bool:
+    """A payload above the client's or the server's message limit would end the stream (the
+    transport refuses the frame) and take the pipelined sends with it: it goes as a unary call,
+    which answers MessageTooLarge for it alone."""
+    limit = client._options.max_message_size - 64 * 1024
+    if st is not None and st.core.max_message_bytes:
+        limit = min(limit, st.core.max_message_bytes)
+    return n > limit
+
+
 def exact_outcome(entry: _Exact, kind: Kind, channel_id: str) -> None:
     """Raises what an answered exact send means (nothing for OK)."""
     if entry.error is not None:
@@ -425,6 +437,10 @@ class SyncProducer:
     def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
         if self._failures.items:
             self.flush()  # wait for the rest in flight: one SendFailed lists them all
+        if too_large_for_stream(self._client, self._stream, len(payload)):
+            self.flush()  # in order behind what is in flight
+            self._unary(payload, timeout_ms)
+            return
         entry: Optional[_Exact] = None
         with self._cond:
             now = time.monotonic()
@@ -626,6 +642,10 @@ class AioProducer:
     async def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
         if self._failures.items:
             await self.flush()  # wait for the rest in flight: one SendFailed lists them all
+        if too_large_for_stream(self._client, self._stream, len(payload)):
+            await self.flush()  # in order behind what is in flight
+            await self._unary(payload, timeout_ms)
+            return
         now = time.monotonic()
         st = self._stream
         if st is not None and st.core.over:
