@@ -354,7 +354,7 @@ def too_large_for_stream(client: Any, st: Any, n: int) -> bool:
     """A payload above the client's or the server's message limit would end the stream (the
     transport refuses the frame) and take the pipelined sends with it: it goes as a unary call,
     which answers MessageTooLarge for it alone."""
-    limit = client._options.max_message_size - 64 * 1024
+    limit: int = client._options.max_message_size - 64 * 1024
     if st is not None and st.core.max_message_bytes:
         limit = min(limit, st.core.max_message_bytes)
     return n > limit
