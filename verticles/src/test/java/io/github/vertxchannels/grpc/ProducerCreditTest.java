@@ -218,6 +218,51 @@ class ProducerCreditTest extends GrpcServerTestBase {
     assertEquals(2, info(id).getMessages());
   }
 
+  @Test
+  @DisplayName("S-EXT-RESERVE: grants never exceed the server's caps (max_reserve_bytes_per_stream, 4096 messages)")
+  void grants_are_capped() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 0);
+    RawStream producer = openReserving(id, 1L << 40, Integer.MAX_VALUE);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT),
+      ChannelServerOptions.DEFAULT_MAX_RESERVE_BYTES_PER_STREAM, ChannelServerOptions.MAX_RESERVE_MESSAGES_PER_STREAM, true);
+    // And never more than max_size.
+    String small = create(ChannelKind.CHANNEL_KIND_BYTES, 300);
+    assertCredit(openReserving(small, 1000, 10).nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 300, 10, true);
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: a new Reserve revokes the credit held; grants before its answer are void")
+  void reserve_revokes_then_sets_a_new_target() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, true);
+    producer.send(reserve(200, 2));
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 200, 2, true);
+    assertEquals(200, info(id).getReservedBytes());
+    producer.send(reservedSend(1, 3, 10)); // 3 messages > 2
+    assertEquals(Status.Code.FAILED_PRECONDITION, producer.status().getCode());
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: an empty reserved Send is answered with no results")
+  void empty_reserved_send() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 0);
+    RawStream producer = rawStream().open(id, 0, 0);
+    producer.send(reservedSend(1, 0, 0));
+    assertEquals(0, producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults().getResultsCount());
+  }
+
+  @Test
+  @DisplayName("Options: max_reserve_bytes_per_stream defaults to 4 MiB, round-trips through JSON, refuses negatives")
+  void max_reserve_bytes_option() {
+    assertEquals(4L * 1024 * 1024, new ChannelServerOptions().getMaxReserveBytesPerStream());
+    ChannelServerOptions o = new ChannelServerOptions(new io.vertx.core.json.JsonObject().put("max_reserve_bytes_per_stream", 1024));
+    assertEquals(1024, new ChannelServerOptions(o.toJson()).getMaxReserveBytesPerStream());
+    IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
+      () -> new ChannelServerOptions().setMaxReserveBytesPerStream(-1));
+    assertTrue(e.getMessage().contains("max_reserve_bytes_per_stream"), e.getMessage());
+  }
+
   // ------------------------------------------------------------------------------- helpers
 
   private RawStream openReserving(String id, long bytes, int messages) {
