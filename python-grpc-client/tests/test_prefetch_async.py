@@ -8,6 +8,14 @@ import pytest
 import vertx_channels
 import vertx_channels.aio
 from vertx_channels import ByteChannelClosed
+from vertx_channels import _produce
+
+@pytest.fixture(autouse=True)
+def bursts(monkeypatch):
+    """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
+    burst does, not how fast a loop must be to make one)."""
+    monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
+
 
 
 async def test_receive_loop_gets_everything_in_order__S_RECV_4(aclient):
@@ -47,6 +55,7 @@ async def test_try_receive_never_says_empty_with_a_message_queued__S_RECV_1(acli
         other = await other_client.byte_channel(ch.id)
         for i in range(20):
             await other.send_bytes(b"%d" % i)
+            await other.flush()
             assert await ch.try_receive_bytes() == b"%d" % i
         assert await ch.try_receive_bytes() is None
 
@@ -81,3 +90,18 @@ async def test_consumer_gone_with_a_full_prefetch_loses_nothing__S_EXT_REDELIVER
     while not rest or rest[-1] != 299:
         rest.append(await ch.receive(2000))
     assert got + rest == list(range(300))
+
+
+async def test_try_receive_loop_drains_through_the_prefetch__S_RECV_1_S_RECV_4(aclient):
+    ch = await aclient.new_channel()
+    n = 2000
+    await ch.send_many(range(n))
+    await ch.flush()
+    got = []
+    while True:
+        m = await ch.try_receive()
+        if m is None:
+            break
+        got.append(m)
+    assert got == list(range(n))
+    assert ch._prefetch._last is not None

@@ -14,6 +14,14 @@ import pytest
 
 import vertx_channels
 from vertx_channels import ByteChannelClosed, ChannelClosed
+from vertx_channels import _produce
+
+@pytest.fixture(autouse=True)
+def bursts(monkeypatch):
+    """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
+    burst does, not how fast a loop must be to make one)."""
+    monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
+
 
 
 def wait_until(pred, timeout=10.0):
@@ -61,6 +69,7 @@ def test_try_receive_never_says_empty_with_a_message_queued__S_RECV_1(client, se
         other = other_client.byte_channel(ch.id)
         for i in range(20):
             other.send_bytes(b"%d" % i)
+            other.flush()  # it may burst too: its message is in the channel now
             assert ch.try_receive_bytes() == b"%d" % i
         assert ch.try_receive_bytes() is None
         ch.close()
@@ -139,3 +148,23 @@ async def test_sync_async_receive_loop_and_cancellation_lose_nothing__S_FIX_CANC
     ch.close()
     got += [m async for m in ch]
     assert got == list(range(200))
+
+
+def test_try_receive_loop_drains_through_the_prefetch__S_RECV_1_S_RECV_4(client, server_target):
+    ch = client.new_channel()
+    n = 2000
+    ch.send_many(range(n))
+    ch.flush()
+    got = []
+    while True:
+        m = ch.try_receive()
+        if m is None:
+            break
+        got.append(m)
+    assert got == list(range(n))
+    assert ch._prefetch._last is not None  # the loop was served by a prefetch
+    with vertx_channels.connect(server_target) as other_client:
+        other = other_client.channel(ch.id)
+        other.send("late")
+        other.flush()
+        assert ch.try_receive() == "late"  # never "empty" with a message queued

@@ -47,6 +47,10 @@ LINGER_S = 0.005
 # ended at once, and receives stay exact for this long: prefetched messages given back to the
 # head would reach a competing consumer after later ones it already got (out of its order).
 CONTENDED_S = 1.0
+# How long a non-blocking receive that opened a prefetch waits for the server's first pushes
+# (messages the channel held when the stream opened; normally one round trip). Past it, the
+# receive asks the server exactly, as always.
+PRIME_WAIT_S = 0.2
 
 # _take's answer when the session ended under a waiting receive (given back, or contended):
 # the receive goes on exactly.
@@ -66,6 +70,18 @@ class _Session:
         self.end_requested = False
         self.waiting = 0  # receives waiting on it
         self.writer_untimed = False  # the writer waits without a timeout (a receive waits)
+        self.opened_messages: Optional[int] = None  # messages queued when it opened
+        self.primed = False  # a non-blocking receive waited for the first pushes (once)
+
+    @property
+    def ready(self) -> bool:
+        """A new session can answer a non-blocking receive: the server answered, and what was
+        queued when it opened has been pushed (or the session is ending)."""
+        if self.over or self.end_requested or self.ending or self.window.closed:
+            return True
+        if self.opened_messages is None:
+            return False
+        return self.opened_messages == 0 or self.window.buffered > 0
         self.wake: Optional[asyncio.Event] = None  # the asyncio driver's writer wake-up
         self.changed: Optional[asyncio.Event] = None
 
@@ -195,11 +211,22 @@ class SyncPrefetcher:
 
     def try_receive(self, exact: Callable[[], Any]) -> Any:
         """A non-blocking receive: from the prefetch if it holds a message, else exact."""
-        s = self._begin(start=False)
+        s = self._begin(start=True)
+        if s is not None and not s.primed:
+            with self._cond:
+                s.waiting += 1  # not idle meanwhile
+                deadline = time.monotonic() + PRIME_WAIT_S
+                while not s.ready and time.monotonic() < deadline:
+                    self._cond.wait(deadline - time.monotonic())
+                s.primed = True
+                s.waiting -= 1
+                self._burst.last_send = time.monotonic()
         payload = self._now(s)
         if payload is not None:
             return payload
-        return exact()
+        result = exact()
+        self._returned()
+        return result
 
     async def async_receive(self, timeout_ms: int,
                             exact: Callable[[int], Awaitable[bytes]]) -> bytes:
@@ -259,10 +286,11 @@ class SyncPrefetcher:
         """Ends the prefetch stream, if any, and waits (bounded) until the server put back what
         it held: before an iteration or an exact receive on the same object."""
         with self._cond:
-            s = self._session
-            if s is None:
+            s = self._session or self._last  # the latest may be ending already: wait for it
+            if s is None or s.over:
                 return
-            self._session = None
+            if self._session is s:
+                self._session = None
             s.end_requested = True
             self._cond.notify_all()
             deadline = time.monotonic() + RELEASE_WAIT_S
@@ -396,6 +424,7 @@ class SyncPrefetcher:
                 with self._cond:
                     s.outbox.extend(s.window.feed(frame))
                     if frame.WhichOneof("frame") == "opened":
+                        s.opened_messages = frame.opened.info.messages
                         if _contended(frame):
                             s.end_requested = True
                             self._contended_until = time.monotonic() + CONTENDED_S
@@ -475,17 +504,36 @@ class AioPrefetcher:
         return await exact(left)
 
     async def try_receive(self, exact: Callable[[], Awaitable[Any]]) -> Any:
-        s = await self._begin(start=False)
+        s = await self._begin(start=True)
+        if s is not None and not s.primed:
+            assert s.changed is not None
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + PRIME_WAIT_S
+            s.waiting += 1  # not idle meanwhile
+            try:
+                while not s.ready and loop.time() < deadline:
+                    s.changed.clear()
+                    try:
+                        await asyncio.wait_for(s.changed.wait(), deadline - loop.time())
+                    except asyncio.TimeoutError:
+                        pass
+            finally:
+                s.waiting -= 1
+                self._burst.last_send = time.monotonic()
+            s.primed = True
         payload = await self._now(s)
         if payload is not None:
             return payload
-        return await exact()
+        result = await exact()
+        self._burst.returned()
+        return result
 
     async def end(self) -> None:
-        s = self._session
-        if s is None:
+        s = self._session or self._last  # the latest may be ending already: wait for it
+        if s is None or s.over:
             return
-        self._session = None
+        if self._session is s:
+            self._session = None
         s.end_requested = True
         self._wake(s)
         assert s.changed is not None
@@ -619,6 +667,7 @@ class AioPrefetcher:
                     break
                 s.outbox.extend(s.window.feed(frame))
                 if frame.WhichOneof("frame") == "opened":
+                    s.opened_messages = frame.opened.info.messages
                     if _contended(frame):
                         s.end_requested = True
                         self._contended_until = time.monotonic() + CONTENDED_S
