@@ -1,5 +1,6 @@
 """Per-call receives served from a bounded prefetch (``receive``, ``receive_bytes``,
-``async_receive``, and ``try_receive`` while a prefetch is open).
+``async_receive``, ``try_receive``; a ``try_receive`` that opens a prefetch waits up to
+``PRIME_WAIT_S`` for the server's first pushes of what the channel held).
 
 * **Exact** (the default, and always the first receive of a channel object): the unary
   ``Receive`` / ``TryReceive`` calls (or the one-message stream of asyncio's waiting receive),
