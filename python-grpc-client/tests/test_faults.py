@@ -371,7 +371,8 @@ def test_a_consumer_that_never_acknowledges_gets_exactly_its_credit_and_the_chan
         client, server_target):
     """max_size M, a raw consumer with credit C that never acknowledges, a producer that keeps
     sending (waiting sends): the consumer gets exactly C messages and no more, the channel never
-    holds more than M bytes, and the producer waits for room."""
+    holds more than M bytes (queued plus pushed and unacknowledged, which take room too:
+    in_flight_bytes), and the producer waits for room."""
     max_size, credit = 1000, 7
     n_messages = 200  # 2000 bytes: more than M + C messages
     ch = client.new_byte_channel(max_size=max_size)
@@ -391,8 +392,9 @@ def test_a_consumer_that_never_acknowledges_gets_exactly_its_credit_and_the_chan
 
         def full() -> bool:
             info = ch.info()
-            sizes.append(info["size"])
-            return info["waiting_senders"] >= 1 and info["size"] == max_size
+            sizes.append(info["size"] + info["in_flight_bytes"])
+            return (info["waiting_senders"] >= 1
+                    and info["size"] + info["in_flight_bytes"] == max_size)
 
         wait_for(full, "the producer waits on a full channel")
         got = []
@@ -407,12 +409,12 @@ def test_a_consumer_that_never_acknowledges_gets_exactly_its_credit_and_the_chan
         assert len(got) == credit, f"the consumer got {len(got)} messages for a credit of {credit}"
         for _ in range(10):  # steady state: still full, still nothing more for the consumer
             info = ch.info()
-            sizes.append(info["size"])
+            sizes.append(info["size"] + info["in_flight_bytes"])
             time.sleep(0.05)
         with pytest.raises(queue.Empty):
             received.get(timeout=0.5)
         assert max(sizes) <= max_size, f"the channel held {max(sizes)} bytes, max_size is {max_size} (S-SEND-2)"
-        assert ch.info()["messages"] == max_size // 10
+        assert ch.info()["messages"] == (max_size - credit * 10) // 10
 
         # Acknowledge and grant again: exactly C more arrive.
         requests.put(pb.ClientFrame(ack=pb.Ack(up_to_seq=credit)))

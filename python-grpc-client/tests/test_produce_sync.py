@@ -211,3 +211,16 @@ async def test_anext_on_a_sync_channel__S_CLOSE_4(client):
     assert await anext(bch) == b"b"
     with pytest.raises(StopAsyncIteration):
         await anext(bch)
+
+
+def test_oversized_payload_in_a_burst_fails_alone__S_EXT_RESERVE(client):
+    """A payload above the server's message limit inside a pipelined burst raises
+    MessageTooLarge for itself only; the pipeline and the other sends go on, in order."""
+    ch = client.new_byte_channel()
+    ch.send_many(b"a%d" % i for i in range(100))
+    with pytest.raises(MessageTooLarge):
+        ch.send_many([bytes(16 * 1024 * 1024 + 1)])
+    ch.send_many(b"b%d" % i for i in range(100))
+    ch.flush()
+    ch.close()
+    assert list(ch) == [b"a%d" % i for i in range(100)] + [b"b%d" % i for i in range(100)]

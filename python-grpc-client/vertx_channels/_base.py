@@ -185,7 +185,7 @@ def as_bytes(data: Any) -> bytes:
 class Kind:
     """What differs between a term channel and a byte channel."""
 
-    proto: int
+    proto: "pb.ChannelKind"
     name: str
     closed_error: Type[errors.ChannelClosed]
     encode: Callable[[Any], bytes]

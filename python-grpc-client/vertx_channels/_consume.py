@@ -91,15 +91,17 @@ class ThreadStream:
             callback()
 
     def _read(self) -> None:
+        deliver = self._deliver
+        assert deliver is not None  # the reader thread runs only with a callback
         try:
             for frame in self._call:
-                self._deliver(frame)
+                deliver(frame)
         except grpc.RpcError as e:
-            self._deliver(EOF if self._cancelled else e)
+            deliver(EOF if self._cancelled else e)
         except BaseException as e:  # noqa: BLE001 - handed to the consumer
-            self._deliver(e)
+            deliver(e)
         else:
-            self._deliver(EOF)
+            deliver(EOF)
         finally:
             self._fire_flushed()  # the call is over: nothing more will be written
 
@@ -214,7 +216,8 @@ def _stream_failure(window: ConsumerWindow, item: Any, closed_client: bool) -> B
             f"was closed", channel_id=window.channel_id)
     if isinstance(item, grpc.RpcError):
         return errors.from_rpc_error(item, channel_id=window.channel_id, operation="receive")
-    return item
+    failure: BaseException = item
+    return failure
 
 
 def _async_inbox(threaded: bool) -> "tuple[asyncio.Queue[Any], Callable[[Any], None]]":

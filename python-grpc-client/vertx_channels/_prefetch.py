@@ -1,5 +1,6 @@
 """Per-call receives served from a bounded prefetch (``receive``, ``receive_bytes``,
-``async_receive``, and ``try_receive`` while a prefetch is open).
+``async_receive``, ``try_receive``; a ``try_receive`` that opens a prefetch waits up to
+``PRIME_WAIT_S`` for the server's first pushes of what the channel held).
 
 * **Exact** (the default, and always the first receive of a channel object): the unary
   ``Receive`` / ``TryReceive`` calls (or the one-message stream of asyncio's waiting receive),
@@ -47,6 +48,10 @@ LINGER_S = 0.005
 # ended at once, and receives stay exact for this long: prefetched messages given back to the
 # head would reach a competing consumer after later ones it already got (out of its order).
 CONTENDED_S = 1.0
+# How long a non-blocking receive that opened a prefetch waits for the server's first pushes
+# (messages the channel held when the stream opened; normally one round trip). Past it, the
+# receive asks the server exactly, as always.
+PRIME_WAIT_S = 0.2
 
 # _take's answer when the session ended under a waiting receive (given back, or contended):
 # the receive goes on exactly.
@@ -66,6 +71,18 @@ class _Session:
         self.end_requested = False
         self.waiting = 0  # receives waiting on it
         self.writer_untimed = False  # the writer waits without a timeout (a receive waits)
+        self.opened_messages: Optional[int] = None  # messages queued when it opened
+        self.primed = False  # a non-blocking receive waited for the first pushes (once)
+
+    @property
+    def ready(self) -> bool:
+        """A new session can answer a non-blocking receive: the server answered, and what was
+        queued when it opened has been pushed (or the session is ending)."""
+        if self.over or self.end_requested or self.ending or self.window.closed:
+            return True
+        if self.opened_messages is None:
+            return False
+        return self.opened_messages == 0 or self.window.buffered > 0
         self.wake: Optional[asyncio.Event] = None  # the asyncio driver's writer wake-up
         self.changed: Optional[asyncio.Event] = None
 
@@ -155,6 +172,7 @@ class SyncPrefetcher:
         self._burst = _Burst()
         self._wakers: List[Callable[[], None]] = []
         self._contended_until = 0.0
+        self._last: Optional[_Session] = None  # the latest session (maybe ending)
 
     # -- entry points --------------------------------------------------------------------------
 
@@ -177,7 +195,7 @@ class SyncPrefetcher:
                     if payload is _EXACT:
                         break
                     if payload is not None:
-                        return payload  # type: ignore[return-value]
+                        return payload
                     remaining = None if deadline is None else deadline - time.monotonic()
                     if remaining is not None and remaining <= 0:
                         raise _timeout(self._id, timeout_ms)
@@ -194,11 +212,22 @@ class SyncPrefetcher:
 
     def try_receive(self, exact: Callable[[], Any]) -> Any:
         """A non-blocking receive: from the prefetch if it holds a message, else exact."""
-        s = self._begin(start=False)
+        s = self._begin(start=True)
+        if s is not None and not s.primed:
+            with self._cond:
+                s.waiting += 1  # not idle meanwhile
+                deadline = time.monotonic() + PRIME_WAIT_S
+                while not s.ready and time.monotonic() < deadline:
+                    self._cond.wait(deadline - time.monotonic())
+                s.primed = True
+                s.waiting -= 1
+                self._burst.last_send = time.monotonic()
         payload = self._now(s)
         if payload is not None:
             return payload
-        return exact()
+        result = exact()
+        self._returned()
+        return result
 
     async def async_receive(self, timeout_ms: int,
                             exact: Callable[[int], Awaitable[bytes]]) -> bytes:
@@ -235,7 +264,7 @@ class SyncPrefetcher:
                         raise _timeout(self._id, timeout_ms)
                     return await exact(left)
                 if payload is not None:
-                    return payload  # type: ignore[return-value]
+                    return payload
                 s.waiting += 1
                 self._wakers.append(wake)
             try:
@@ -258,10 +287,11 @@ class SyncPrefetcher:
         """Ends the prefetch stream, if any, and waits (bounded) until the server put back what
         it held: before an iteration or an exact receive on the same object."""
         with self._cond:
-            s = self._session
-            if s is None:
+            s = self._session or self._last  # the latest may be ending already: wait for it
+            if s is None or s.over:
                 return
-            self._session = None
+            if self._session is s:
+                self._session = None
             s.end_requested = True
             self._cond.notify_all()
             deadline = time.monotonic() + RELEASE_WAIT_S
@@ -291,6 +321,13 @@ class SyncPrefetcher:
             s = self._session
             if s is not None and s.over:
                 s = self._session = None
+            last = self._last
+            if s is None and last is not None and not last.over:
+                # A session is ending (idle): what it holds goes back to the head when the
+                # server ends the call; an exact receive before that could overtake it.
+                deadline = now + RELEASE_WAIT_S
+                while not last.over and time.monotonic() < deadline:
+                    self._cond.wait(deadline - time.monotonic())
             if s is None:
                 if (start and self._burst.starting(now) and not self._client._closed
                     and now >= self._contended_until):
@@ -345,7 +382,7 @@ class SyncPrefetcher:
     def _open(self) -> _Session:
         window = ConsumerWindow(self._id, self._kind, PREFETCH_MESSAGES, PREFETCH_BYTES)
         s = _Session(window)
-        self._session = s
+        self._session = self._last = s
         try:
             s.call = self._client._stub.Stream(self._requests(s))
         except ValueError:
@@ -388,6 +425,7 @@ class SyncPrefetcher:
                 with self._cond:
                     s.outbox.extend(s.window.feed(frame))
                     if frame.WhichOneof("frame") == "opened":
+                        s.opened_messages = frame.opened.info.messages
                         if _contended(frame):
                             s.end_requested = True
                             self._contended_until = time.monotonic() + CONTENDED_S
@@ -427,9 +465,10 @@ class AioPrefetcher:
         self._session: Optional[_Session] = None
         self._burst = _Burst()
         self._contended_until = 0.0
+        self._last: Optional[_Session] = None  # the latest session (maybe ending)
 
     async def receive(self, timeout_ms: int, exact: Callable[[int], Awaitable[bytes]]) -> bytes:
-        s = self._begin(start=timeout_ms != 0)
+        s = await self._begin(start=timeout_ms != 0)
         if s is None or timeout_ms == 0:
             payload = await self._now(s)
             if payload is not None:
@@ -447,7 +486,7 @@ class AioPrefetcher:
                 if payload is _EXACT:
                     break
                 if payload is not None:
-                    return payload  # type: ignore[no-any-return]
+                    return payload
                 remaining = None if deadline is None else deadline - loop.time()
                 if remaining is not None and remaining <= 0:
                     raise _timeout(self._id, timeout_ms)
@@ -466,17 +505,36 @@ class AioPrefetcher:
         return await exact(left)
 
     async def try_receive(self, exact: Callable[[], Awaitable[Any]]) -> Any:
-        s = self._begin(start=False)
+        s = await self._begin(start=True)
+        if s is not None and not s.primed:
+            assert s.changed is not None
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + PRIME_WAIT_S
+            s.waiting += 1  # not idle meanwhile
+            try:
+                while not s.ready and loop.time() < deadline:
+                    s.changed.clear()
+                    try:
+                        await asyncio.wait_for(s.changed.wait(), deadline - loop.time())
+                    except asyncio.TimeoutError:
+                        pass
+            finally:
+                s.waiting -= 1
+                self._burst.last_send = time.monotonic()
+            s.primed = True
         payload = await self._now(s)
         if payload is not None:
             return payload
-        return await exact()
+        result = await exact()
+        self._burst.returned()
+        return result
 
     async def end(self) -> None:
-        s = self._session
-        if s is None:
+        s = self._session or self._last  # the latest may be ending already: wait for it
+        if s is None or s.over:
             return
-        self._session = None
+        if self._session is s:
+            self._session = None
         s.end_requested = True
         self._wake(s)
         assert s.changed is not None
@@ -506,11 +564,24 @@ class AioPrefetcher:
         if s.wake is not None:
             s.wake.set()
 
-    def _begin(self, start: bool) -> Optional[_Session]:
-        now = time.monotonic()
+    async def _begin(self, start: bool) -> Optional[_Session]:
         s = self._session
         if s is not None and s.over:
             s = self._session = None
+        last = self._last
+        if s is None and last is not None and not last.over:
+            # an ending session: let the server put back what it holds first (see the sync one)
+            assert last.changed is not None
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + RELEASE_WAIT_S
+            while not last.over and loop.time() < deadline:
+                last.changed.clear()
+                try:
+                    await asyncio.wait_for(last.changed.wait(), deadline - loop.time())
+                except asyncio.TimeoutError:
+                    pass
+            s = self._session
+        now = time.monotonic()
         if s is None:
             if (start and self._burst.starting(now) and not self._client._closed
                     and now >= self._contended_until):
@@ -557,7 +628,7 @@ class AioPrefetcher:
         s = _Session(window)
         s.wake = asyncio.Event()
         s.changed = asyncio.Event()
-        self._session = s
+        self._session = self._last = s
         s.call = self._client._stub.Stream(self._requests(s))
         asyncio.ensure_future(self._read(s))
         return s
@@ -597,6 +668,7 @@ class AioPrefetcher:
                     break
                 s.outbox.extend(s.window.feed(frame))
                 if frame.WhichOneof("frame") == "opened":
+                    s.opened_messages = frame.opened.info.messages
                     if _contended(frame):
                         s.end_requested = True
                         self._contended_until = time.monotonic() + CONTENDED_S

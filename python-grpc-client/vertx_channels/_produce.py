@@ -41,7 +41,7 @@ from typing import (Any, AsyncIterator, Callable, Deque, Iterator, List, Optiona
 import grpc
 
 from . import errors
-from ._base import Kind, MiB, ProtocolError, send_outcome
+from ._base import RELEASE_WAIT_S, Kind, MiB, ProtocolError, send_outcome
 from ._proto.vertx.channels.v1 import channels_pb2 as pb
 
 # Producer credit asked for during a burst. The server caps it (max_reserve_bytes_per_stream, and
@@ -52,10 +52,13 @@ RESERVE_MESSAGES = 4096
 FRAME_MESSAGES = 512
 FRAME_BYTES = 1 * MiB
 # Burst detection: this many sends in a row, each started within BURST_GAP_S of the previous
-# send's return, switch to reserved pipelining. A party driven by another process (a request per
-# step) is far slower than this, so its sends stay exact and it never holds credit.
-BURST_GAP_S = 0.001
-BURST_SENDS = 2
+# send's return, switch to reserved pipelining. The gap is far shorter than any network or
+# process round trip (a tight Python loop measures 10-30 us between sends): only a tight loop
+# qualifies. Sends interleaved with other calls (another RPC of the program, a step driven by
+# another process over a pipe) stay exact, so such a send that returned is in the channel, and
+# such a producer never holds credit.
+BURST_GAP_S = 0.00005
+BURST_SENDS = 8
 # Give the credit back after this long without a send (once everything was confirmed) ...
 LINGER_S = 0.005
 # ... and end the stream after this long without a send.
@@ -150,7 +153,9 @@ class ProducerCore:
         self.target = reserve
         self.reserved_queued = 0  # reserved payloads in outbox + in flight
         self.opened = False
+        self.closed = False  # a send was answered CLOSED: closing is for good (S-CLOSE-1)
         self.max_size = 0
+        self.max_message_bytes = 0  # the server's limit (Opened); 0 = not known yet
         self.over = False  # the call ended (cleanly or not)
         self.ending = False  # the writer half-closed the call (idle)
 
@@ -164,7 +169,8 @@ class ProducerCore:
     def try_reserved(self, index: int, payload: bytes) -> bool:
         """Queues a payload into the credit granted, if it fits (then the send is ``ok``)."""
         n = len(payload)
-        if self.pending_resets or self.credit_messages < 1 or self.credit_bytes < n or self.over:
+        if (self.pending_resets or self.credit_messages < 1 or self.credit_bytes < n or self.over
+                or self.closed):
             return False
         self.credit_messages -= 1
         self.credit_bytes -= n
@@ -200,9 +206,15 @@ class ProducerCore:
         return not self.outbox and not self.inflight
 
     @property
+    def confirmed(self) -> bool:
+        """Every send that returned (from reserved credit) was answered. Exact sends still
+        waiting are not counted: nobody was told they went through."""
+        return self.reserved_queued == 0
+
+    @property
     def settled(self) -> bool:
-        """Drained, and every Reserve answered."""
-        return self.drained and self.pending_resets == 0
+        """Confirmed, and every Reserve answered."""
+        return self.reserved_queued == 0 and self.pending_resets == 0
 
     # -- the writer's side ---------------------------------------------------------------------
 
@@ -257,6 +269,7 @@ class ProducerCore:
         elif which == "opened":
             self.opened = True
             self.max_size = frame.opened.info.max_size
+            self.max_message_bytes = frame.opened.max_message_bytes
         elif which in ("closed", "deliveries", "released"):
             pass  # a pure producer: no credit granted, nothing is pushed
         else:
@@ -276,6 +289,8 @@ class ProducerCore:
                                     f"{len(results)} results for one payload",
                                     channel_id=self.channel_id)
             entry.result, entry.detail = results[0], r.detail
+            if entry.result == pb.SEND_RESULT_CLOSED:
+                self.closed = True
             entry.finish()
             return
         self.reserved_queued -= len(entry)
@@ -286,6 +301,8 @@ class ProducerCore:
         ok = pb.SEND_RESULT_OK
         for (index, payload), result in zip(entry, results):
             if result != ok:
+                if result == pb.SEND_RESULT_CLOSED:
+                    self.closed = True  # later sends go exact: ChannelClosed at once
                 self.failures.add(index, payload, _RESULT_NAMES.get(result, str(result)),
                                   _result_error(result, self, len(payload), r.detail))
 
@@ -331,6 +348,16 @@ def _result_error(result: int, core: ProducerCore, size: int, detail: str) -> Ba
             e.details = detail
         return e
     return errors.ChannelError(f"send on channel {core.channel_id}: no error", channel_id=core.channel_id)
+
+
+def too_large_for_stream(client: Any, st: Any, n: int) -> bool:
+    """A payload above the client's or the server's message limit would end the stream (the
+    transport refuses the frame) and take the pipelined sends with it: it goes as a unary call,
+    which answers MessageTooLarge for it alone."""
+    limit: int = client._options.max_message_size - 64 * 1024
+    if st is not None and st.core.max_message_bytes:
+        limit = min(limit, st.core.max_message_bytes)
+    return n > limit
 
 
 def exact_outcome(entry: _Exact, kind: Kind, channel_id: str) -> None:
@@ -408,7 +435,12 @@ class SyncProducer:
     # -- the application's side ----------------------------------------------------------------
 
     def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
-        self.raise_failures()
+        if self._failures.items:
+            self.flush()  # wait for the rest in flight: one SendFailed lists them all
+        if too_large_for_stream(self._client, self._stream, len(payload)):
+            self.flush()  # in order behind what is in flight
+            self._unary(payload, timeout_ms)
+            return
         entry: Optional[_Exact] = None
         with self._cond:
             now = time.monotonic()
@@ -452,14 +484,17 @@ class SyncProducer:
             with self._cond:
                 while not entry.done:
                     self._cond.wait()
+            if self._failures.items:
+                self.flush()  # earlier sends failed (answered before this one): report them first
             exact_outcome(entry, self._kind, self._id)
         with self._cond:
             self._count += 1
             self._burst.returned()
 
     def flush(self, timeout_s: float = FLUSH_WAIT_S) -> None:
-        """Waits until every send was confirmed, then reports the ones that failed."""
-        self._wait(lambda core: core.drained, timeout_s)
+        """Waits until every send that returned was confirmed, then reports the ones that
+        failed."""
+        self._wait(lambda core: core.confirmed, timeout_s)
         self.raise_failures()
 
     def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
@@ -473,10 +508,14 @@ class SyncProducer:
             elif st.core.reserving:
                 st.core.request_reserve(0, 0)
                 self._cond.notify_all()
-        self._wait(lambda core: core.settled, timeout_s)
+        self._wait(lambda core: core.confirmed, timeout_s)
+        # The Reserve's answer may queue behind an exact send waiting in the server: waited
+        # for, bounded, but never a failure (the credit is given back in any case).
+        self._wait(lambda core: core.settled, RELEASE_WAIT_S, fail=False)
         self.raise_failures()
 
-    def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float) -> None:
+    def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float,
+              fail: bool = True) -> None:
         deadline = time.monotonic() + timeout_s
         with self._cond:
             while True:
@@ -484,6 +523,8 @@ class SyncProducer:
                 if st is None or st.core.over or done(st.core):
                     return
                 remaining = deadline - time.monotonic()
+                if remaining <= 0 and not fail:
+                    return
                 if remaining <= 0:
                     st.core.fail(errors.ConnectionLost(
                         f"no confirmation from the server within {timeout_s} s on channel "
@@ -599,7 +640,12 @@ class AioProducer:
         self._count = 0
 
     async def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
-        self.raise_failures()
+        if self._failures.items:
+            await self.flush()  # wait for the rest in flight: one SendFailed lists them all
+        if too_large_for_stream(self._client, self._stream, len(payload)):
+            await self.flush()  # in order behind what is in flight
+            await self._unary(payload, timeout_ms)
+            return
         now = time.monotonic()
         st = self._stream
         if st is not None and st.core.over:
@@ -620,8 +666,12 @@ class AioProducer:
                                  FLUSH_WAIT_S)
             if st.core.try_reserved(self._count, payload):
                 self._count += 1
-                st.wake.set()
-                if len(st.core.outbox) >= FRAME_MESSAGES:
+                if not st.wake.is_set():
+                    st.wake.set()
+                    # Let the writer run now: a loop of sends that never suspends would keep
+                    # the frames queued until it ends, and the confirmations late.
+                    await asyncio.sleep(0)
+                elif len(st.core.outbox) >= FRAME_MESSAGES:
                     await asyncio.sleep(0)  # let the writer take a frame's worth
                 return
         if st is None or st.core.over:
@@ -634,12 +684,14 @@ class AioProducer:
             st.core.add_exact(entry)
             st.wake.set()
             await asyncio.shield(entry.future)
+            if self._failures.items:
+                await self.flush()  # earlier sends failed: report them first
             exact_outcome(entry, self._kind, self._id)
         self._count += 1
         self._burst.returned()
 
     async def flush(self, timeout_s: float = FLUSH_WAIT_S) -> None:
-        await self._wait(lambda core: core.drained, timeout_s)
+        await self._wait(lambda core: core.confirmed, timeout_s)
         self.raise_failures()
 
     async def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
@@ -647,10 +699,12 @@ class AioProducer:
         if st is not None and st.core.reserving:
             st.core.request_reserve(0, 0)
             st.wake.set()
-        await self._wait(lambda core: core.settled, timeout_s)
+        await self._wait(lambda core: core.confirmed, timeout_s)
+        await self._wait(lambda core: core.settled, RELEASE_WAIT_S, fail=False)
         self.raise_failures()
 
-    async def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float) -> None:
+    async def _wait(self, done: Callable[[ProducerCore], bool], timeout_s: float,
+                    fail: bool = True) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_s
         while True:
@@ -658,6 +712,8 @@ class AioProducer:
             if st is None or st.core.over or done(st.core):
                 return
             remaining = deadline - loop.time()
+            if remaining <= 0 and not fail:
+                return
             if remaining <= 0:
                 st.core.fail(errors.ConnectionLost(
                     f"no confirmation from the server within {timeout_s} s on channel "
@@ -676,7 +732,9 @@ class AioProducer:
         if err is not None:
             raise err
 
-    def close_stream(self) -> None:
+    async def close_stream(self) -> None:
+        """Ends the stream at once (the client is closing; flush() came first) and waits
+        (bounded) for its reader to finish."""
         st, self._stream = self._stream, None
         if st is not None and st.call is not None:
             st.call.cancel()
@@ -684,6 +742,11 @@ class AioProducer:
             if poller is not None and not poller.done():
                 poller.cancel()
             st.wake.set()
+            if st.reader is not None:
+                try:
+                    await asyncio.wait_for(asyncio.shield(st.reader), 1.0)
+                except (asyncio.TimeoutError, asyncio.CancelledError):
+                    pass
 
     def _open(self, reserve: Tuple[int, int]) -> _AioStream:
         st = _AioStream(ProducerCore(self._id, self._kind, self._failures, reserve))

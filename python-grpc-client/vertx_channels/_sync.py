@@ -83,7 +83,8 @@ class Client:
             self._grpc = grpc.insecure_channel(target, options=options.channel_args())
         else:
             self._grpc = grpc.secure_channel(target, credentials, options=options.channel_args())
-        self._stub = pb_grpc.ChannelServiceStub(self._grpc)
+        stub_class: Any = pb_grpc.ChannelServiceStub  # generated, untyped
+        self._stub = stub_class(self._grpc)
         self._closed = False
         self._lock = threading.Lock()
         # The channel objects of this client that may have pipelined sends in flight: close()
@@ -127,7 +128,7 @@ class Client:
             except errors.SendFailed as e:
                 failed = failed or e
             ch._producer.close_stream()
-            ch._prefetch.close_stream()
+            ch._prefetch.end()  # acknowledges what was handed, gives the rest back
         self._grpc.close()
         if failed is not None:
             raise failed
@@ -165,7 +166,8 @@ class Client:
     def _create(self, kind: Kind, max_size: int) -> str:
         max_size = _base.check_max_size(max_size)
         resp = self._call(self._stub.Create, _base.create_request(kind, max_size), "create")
-        return resp.info.id
+        channel_id: str = resp.info.id
+        return channel_id
 
     def _attach(self, kind: Kind, channel_id: str) -> None:
         if not isinstance(channel_id, str):
@@ -283,8 +285,9 @@ class _ChannelBase(_base.ChannelHandle):
                 request, timeout=_base.call_deadline(timeout_ms)))
         except grpc.RpcError as e:
             raise client._error(e, "receive", self._id) from None
-        return _base.receive_outcome(resp, kind=self._kind, channel_id=self._id,
-                                     timeout_ms=timeout_ms)
+        payload: bytes = _base.receive_outcome(resp, kind=self._kind, channel_id=self._id,
+                                               timeout_ms=timeout_ms)
+        return payload
 
     def _try_receive_payload(self) -> Any:
         self._settle()
@@ -353,7 +356,8 @@ class _ChannelBase(_base.ChannelHandle):
                 raise asyncio.CancelledError() from None
             if resp.status != pb.RECEIVE_STATUS_MESSAGE:
                 raise
-            return resp.payload
+            delivered: bytes = resp.payload
+            return delivered
         try:
             resp = call.result()
         except grpc.RpcError as e:
@@ -361,8 +365,9 @@ class _ChannelBase(_base.ChannelHandle):
         except grpc.FutureCancelledError:
             raise errors.ClientClosed(f"the client of {client.target} is closed",
                                       channel_id=self._id) from None
-        return _base.receive_outcome(resp, kind=self._kind, channel_id=self._id,
-                                     timeout_ms=timeout_ms)
+        payload: bytes = _base.receive_outcome(resp, kind=self._kind, channel_id=self._id,
+                                               timeout_ms=timeout_ms)
+        return payload
 
     def _iterate(self) -> Iterator[Any]:
         client = self._client
@@ -442,6 +447,13 @@ class Channel(_ChannelBase):
     Get one with ``client.new_channel()`` or ``client.channel(id)``. ``for m in ch`` and
     ``async for m in ch`` yield the messages until the channel is closed and drained
     (S-CLOSE-4); ``with ch:`` closes the channel on exit.
+
+    One call is one exact round trip. A tight loop of sends (or :meth:`send_many`) is pipelined
+    over one stream into room the server reserves (S-EXT-RESERVE), a tight loop of receives is
+    served from a bounded prefetch; both fall back to exact calls when the loop stops. Other
+    operations on the same object see its own sends (they are confirmed first); call
+    :meth:`flush` before another party acts on them. A pipelined send that returned but could
+    not be enqueued is reported by the next operation as ``SendFailed``. Thread-safe.
     """
 
     _kind = TERM

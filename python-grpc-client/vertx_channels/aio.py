@@ -162,7 +162,8 @@ class Client:
         else:
             self._grpc = grpc.aio.secure_channel(target, credentials,
                                                  options=options.channel_args())
-        self._stub = pb_grpc.ChannelServiceStub(self._grpc)
+        stub_class: Any = pb_grpc.ChannelServiceStub  # generated, untyped
+        self._stub = stub_class(self._grpc)
         self._closed = False
         # Channel objects that may have pipelined sends in flight: close() waits for them.
         self._producers: "weakref.WeakValueDictionary[int, _ChannelBase]" = (
@@ -201,8 +202,8 @@ class Client:
                 await ch._producer.flush(_base.RELEASE_WAIT_S)
             except errors.SendFailed as e:
                 failed = failed or e
-            ch._producer.close_stream()
-            ch._prefetch.close_stream()
+            await ch._producer.close_stream()
+            await ch._prefetch.end()  # acknowledges what was handed, gives the rest back
         await self._grpc.close()
         if failed is not None:
             raise failed
@@ -241,7 +242,8 @@ class Client:
     async def _create(self, kind: Kind, max_size: int) -> str:
         max_size = _base.check_max_size(max_size)
         resp = await self._call(self._stub.Create, _base.create_request(kind, max_size), "create")
-        return resp.info.id
+        channel_id: str = resp.info.id
+        return channel_id
 
     async def _attach(self, kind: Kind, channel_id: str) -> None:
         if not isinstance(channel_id, str):
@@ -381,8 +383,9 @@ class _ChannelBase(_base.ChannelHandle):
             call = client._stub.Receive(pb.ReceiveRequest(channel_id=self._id, timeout_ms=0),
                                         timeout=_base.call_deadline(0))
             resp = await _cancel_safe(client, call, self._id, "receive")
-            return _base.receive_outcome(resp, kind=self._kind, channel_id=self._id,
-                                         timeout_ms=0)
+            payload: bytes = _base.receive_outcome(resp, kind=self._kind,
+                                                   channel_id=self._id, timeout_ms=0)
+            return payload
         # A waiting receive may be cancelled at any moment (wait_for, task.cancel()): it runs
         # as a Stream session with a credit of one message, which can give back a message in
         # flight (Release), where a cancelled unary call could lose it (S-FIX-CANCEL).

@@ -131,7 +131,8 @@ class ChannelError(Exception):
             message = f"channel {channel_id} not found ({code.name}{detail})"
         else:
             message = f"{what}{where} ({code.name}{detail})"
-        return klass(message, code=code, details=details, channel_id=channel_id)
+        error: ChannelError = klass(message, code=code, details=details, channel_id=channel_id)
+        return error
 
 
 class ChannelClosed(ChannelError):

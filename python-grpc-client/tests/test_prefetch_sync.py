@@ -1,0 +1,170 @@
+"""Per-call receives of the sync client served from a bounded prefetch (S-EXT-CREDIT,
+S-EXT-REDELIVER) against the real server: back-to-back receives get every message in order,
+an idle consumer gives its prefetch back so another client takes it, answer-now receives never
+say "empty" while a message is queued (S-RECV-1), timeouts and close keep their meaning
+(S-RECV-3, S-CLOSE-2), a consumer that goes away loses nothing, and the sync client's
+``async_receive`` uses the same prefetch without losing a message on cancellation
+(S-FIX-CANCEL)."""
+
+import asyncio
+import threading
+import time
+
+import pytest
+
+import vertx_channels
+from vertx_channels import ByteChannelClosed, ChannelClosed
+from vertx_channels import _produce
+
+@pytest.fixture(autouse=True)
+def bursts(monkeypatch):
+    """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
+    burst does, not how fast a loop must be to make one)."""
+    monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
+
+
+
+def wait_until(pred, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.005)
+    return pred()
+
+
+def test_receive_loop_gets_everything_in_order__S_RECV_4(client):
+    ch = client.new_byte_channel()
+    n = 3000
+    ch.send_many(b"%d" % i for i in range(n))
+    assert [ch.receive_bytes() for _ in range(n)] == [b"%d" % i for i in range(n)]
+    with pytest.raises(TimeoutError):
+        ch.receive_bytes(50)  # S-RECV-3 through the prefetch path
+    ch.close()
+    with pytest.raises(ByteChannelClosed):
+        ch.receive_bytes()
+
+
+def test_idle_consumer_gives_its_prefetch_back__S_EXT_REDELIVER(client, server_target):
+    ch = client.new_channel()
+    ch.send_many(range(500))
+    got = [ch.receive() for _ in range(10)]  # a burst: the prefetch holds more than 10
+    assert got == list(range(10))
+    assert ch._prefetch._last is not None
+    with vertx_channels.connect(server_target) as other_client:
+        other = other_client.channel(ch.id)
+        # once idle, the rest is back in the channel, in order, for anyone
+        assert wait_until(lambda: other.info()["messages"] == 490)
+        assert other.try_receive() == 10
+        assert other.info()["in_flight_bytes"] == 0
+    assert ch.receive() == 11
+
+
+def test_try_receive_never_says_empty_with_a_message_queued__S_RECV_1(client, server_target):
+    ch = client.new_byte_channel()
+    ch.send_many([b"a"] * 30)
+    assert [ch.receive_bytes() for _ in range(30)] == [b"a"] * 30
+    assert ch._prefetch._last is not None  # the burst opened a prefetch
+    with vertx_channels.connect(server_target) as other_client:
+        other = other_client.byte_channel(ch.id)
+        for i in range(20):
+            other.send_bytes(b"%d" % i)
+            other.flush()  # it may burst too: its message is in the channel now
+            assert ch.try_receive_bytes() == b"%d" % i
+        assert ch.try_receive_bytes() is None
+        ch.close()
+        with pytest.raises(ByteChannelClosed):
+            ch.try_receive_bytes()
+
+
+def test_receive_zero_answers_now_through_the_prefetch__S_RECV_3(client):
+    ch = client.new_channel()
+    ch.send_many([1, 2, 3, 4])
+    assert [ch.receive(), ch.receive(), ch.receive(0), ch.receive(0)] == [1, 2, 3, 4]
+    with pytest.raises(TimeoutError):
+        ch.receive(0)
+
+
+def test_consumer_gone_with_a_full_prefetch_loses_nothing__S_EXT_REDELIVER(server_target):
+    with vertx_channels.connect(server_target) as c1:
+        ch = c1.new_channel()
+        ch.send_many(range(300))
+        consumer = vertx_channels.connect(server_target)
+        mine = consumer.channel(ch.id)
+        got = [mine.receive() for _ in range(20)]
+        assert mine._prefetch._last is not None
+        consumer.close()  # the prefetch stream is cut: the server puts it back
+        rest = []
+        while True:
+            m = ch.receive(2000)
+            rest.append(m)
+            if m == 299:
+                break
+        assert got + rest == list(range(300))
+
+
+def test_prefetch_then_iteration_on_the_same_object_keeps_order__S_RECV_4(client):
+    ch = client.new_channel()
+    ch.send_many(range(100))
+    first = [ch.receive() for _ in range(20)]
+    ch.close()
+    assert first + list(ch) == list(range(100))
+
+
+def test_competing_receivers_each_message_once__S_FIX_WAITERS(client):
+    ch = client.new_channel()
+    n, k = 3000, 3
+    got = [[] for _ in range(k)]
+
+    def rx(i):
+        mine = client.channel(ch.id)
+        while True:
+            try:
+                got[i].append(mine.receive())
+            except ChannelClosed:
+                return
+
+    ts = [threading.Thread(target=rx, args=(i,)) for i in range(k)]
+    for t in ts:
+        t.start()
+    ch.send_many(range(n))
+    ch.close()
+    for t in ts:
+        t.join(60)
+    assert sorted(m for g in got for m in g) == list(range(n))
+
+
+async def test_sync_async_receive_loop_and_cancellation_lose_nothing__S_FIX_CANCEL(client):
+    ch = client.new_channel()
+    ch.send_many(range(200))
+    got = [await ch.async_receive() for _ in range(100)]
+    waiter = asyncio.ensure_future(ch.async_receive())
+    await asyncio.sleep(0)
+    waiter.cancel()
+    try:
+        got.append(await waiter)  # it may have got one before the cancel
+    except asyncio.CancelledError:
+        pass
+    ch.close()
+    got += [m async for m in ch]
+    assert got == list(range(200))
+
+
+def test_try_receive_loop_drains_through_the_prefetch__S_RECV_1_S_RECV_4(client, server_target):
+    ch = client.new_channel()
+    n = 2000
+    ch.send_many(range(n))
+    ch.flush()
+    got = []
+    while True:
+        m = ch.try_receive()
+        if m is None:
+            break
+        got.append(m)
+    assert got == list(range(n))
+    assert ch._prefetch._last is not None  # the loop was served by a prefetch
+    with vertx_channels.connect(server_target) as other_client:
+        other = other_client.channel(ch.id)
+        other.send("late")
+        other.flush()
+        assert ch.try_receive() == "late"  # never "empty" with a message queued
