@@ -73,6 +73,8 @@ class _Session:
         self.writer_untimed = False  # the writer waits without a timeout (a receive waits)
         self.opened_messages: Optional[int] = None  # messages queued when it opened
         self.primed = False  # a non-blocking receive waited for the first pushes (once)
+        self.wake: Optional[asyncio.Event] = None  # the asyncio driver's writer wake-up
+        self.changed: Optional[asyncio.Event] = None
 
     @property
     def ready(self) -> bool:
@@ -83,8 +85,6 @@ class _Session:
         if self.opened_messages is None:
             return False
         return self.opened_messages == 0 or self.window.buffered > 0
-        self.wake: Optional[asyncio.Event] = None  # the asyncio driver's writer wake-up
-        self.changed: Optional[asyncio.Event] = None
 
     def open_frame(self) -> "pb.ClientFrame":
         """OpenStream without credit: the window is granted once Opened showed no competing
