@@ -38,7 +38,7 @@ public final class ChannelGrpcVerticle extends VerticleBase {
     grpcServer.addService(HealthService.create(vertx)
       .register(ChannelServiceGrpcService.SERVICE_NAME, () -> Future.succeededFuture(true)));
     grpcServer.addService(ReflectionService.v1());
-    HttpServerOptions httpOptions = ChannelGrpcService.tls(options, new HttpServerOptions())
+    HttpServerOptions httpOptions = service.timeouts(ChannelGrpcService.tls(options, new HttpServerOptions()))
       .setHost(options.getHost())
       .setPort(options.getPort())
       // Larger HTTP/2 windows than the 64 KiB default: a window per RTT caps a stream's throughput.
@@ -46,6 +46,7 @@ public final class ChannelGrpcVerticle extends VerticleBase {
         .setMaxFrameSize(1024 * 1024 - 1))
       .setHttp2ConnectionWindowSize(16 * 1024 * 1024);
     return vertx.createHttpServer(httpOptions)
+      .connectionHandler(service.onConnection())
       .requestHandler(service.gate(grpcServer))
       .listen()
       .onSuccess(server -> {

@@ -6,6 +6,7 @@ import io.github.vertxchannels.InvalidArgumentException;
 import io.github.vertxchannels.LimitExceededException;
 import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.impl.EventBusChannels;
+import io.github.vertxchannels.impl.NodeState;
 import io.github.vertxchannels.grpc.v1.AttachRequest;
 import io.github.vertxchannels.grpc.v1.AttachResponse;
 import io.github.vertxchannels.grpc.v1.ChannelServiceGrpcService;
@@ -43,8 +44,11 @@ final class UnaryCalls {
   private final long maxChannelSize;
   private final List<String> allowedAddressPrefixes;
   private final long maxRequestBytes;
+  private final java.util.function.Consumer<HttpConnection> keepalive;
 
-  UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options) {
+  UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options,
+             java.util.function.Consumer<HttpConnection> keepalive) {
+    this.keepalive = keepalive;
     this.channels = channels;
     this.limits = limits;
     this.budget = new ChannelBudget(channels, options.getMaxChannelsPerConnection());
@@ -94,10 +98,19 @@ final class UnaryCalls {
       return Future.failedFuture(new LimitExceededException(refused));
     }
     Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
+    if (request.getWait()) {
+      keepalive.accept(connection); // a waiting send must notice a dead client (and is not idle)
+    }
     return (request.getWait()
       ? channels.send(request.getChannelId(), payload, request.getTimeoutMs())
       : channels.send(request.getChannelId(), payload))
-      .map(result -> SendResponse.newBuilder().setResult(Protos.sendResult(result)).build())
+      .map(result -> {
+        if (result == io.github.vertxchannels.SendResult.CLOSED && NodeState.isStopping()) {
+          // closed by the shutdown, not by a producer: not something to tell the client
+          throw new io.github.vertxchannels.OwnerLostException(GrpcErrors.SHUTTING_DOWN);
+        }
+        return SendResponse.newBuilder().setResult(Protos.sendResult(result)).build();
+      })
       .recover(SendTimeouts::asResult)
       .andThen(ar -> limits.sendsAnswered(connection, size));
   }
