@@ -71,7 +71,10 @@ public class ChannelServerOptions {
     "batch_max_bytes", "batch_max_messages", "keepalive_interval_ms", "placement", "tls", "auth_tokens",
     "max_channels_per_connection", "max_pending_bytes_per_connection", "max_channel_size",
     "send_to_address_prefixes", "idle_timeout_ms", "handshake_timeout_ms",
-    "closed_retention_ms", "cluster");
+    "closed_retention_ms", "cluster",
+    // keys other components add in this release (merged separately): the stream reservation
+    // limit and the metrics endpoint
+    "max_reserve_bytes_per_stream", "metrics");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
