@@ -46,7 +46,7 @@ public final class ChannelGrpcService {
   public void bind(GrpcServer server) {
     // Channels are counted per client identity (ChannelBudget), not per connection: 0 here.
     ConnectionLimits limits = new ConnectionLimits(0, options.getMaxPendingBytesPerConnection());
-    new UnaryCalls(channels, limits, options, keepalive::watch).bind(server);
+    new UnaryCalls(channels, limits, options).bind(server);
     long maxRequestBytes = (long) options.getMaxMessageSize() + ChannelServerOptions.FRAMING_HEADROOM;
     server.callHandler(ChannelServiceGrpcService.TryReceive, call -> Requests.onRequest(call,
       ChannelServiceGrpcService.TryReceive.decoder(), maxRequestBytes,

@@ -20,9 +20,10 @@ import java.util.logging.Logger;
  *   handshake, preface, settings), a connection that sends nothing for this long is closed: a
  *   client that connects and stays silent does not pin a socket;</li>
  *   <li>{@code idle_timeout_ms}: an established connection without any traffic for this long is
- *   closed. Connections with a waiting Receive or Send or an open Stream are PINGed by the
- *   keepalive, so only connections that are really idle (or whose client is gone) are closed; a
- *   gRPC client reconnects transparently on its next call.</li>
+ *   closed. Connections with a waiting Receive or an open Stream are PINGed by the keepalive,
+ *   so they are not idle while their client answers; a gRPC client reconnects transparently on
+ *   its next call. (A blocking Send that waits longer than this on an otherwise silent
+ *   connection is cut: set the timeout above the longest wait.)</li>
  * </ul>
  * The handshake timeout is Vert.x's idle handler, installed at accept (named {@code idle}); once
  * the HTTP/2 connection is up it is replaced by one with the idle timeout.

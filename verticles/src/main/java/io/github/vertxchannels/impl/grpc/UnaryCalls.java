@@ -44,11 +44,8 @@ final class UnaryCalls {
   private final long maxChannelSize;
   private final List<String> allowedAddressPrefixes;
   private final long maxRequestBytes;
-  private final java.util.function.Consumer<HttpConnection> keepalive;
 
-  UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options,
-             java.util.function.Consumer<HttpConnection> keepalive) {
-    this.keepalive = keepalive;
+  UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options) {
     this.channels = channels;
     this.limits = limits;
     this.budget = new ChannelBudget(channels, options.getMaxChannelsPerConnection());
@@ -98,9 +95,6 @@ final class UnaryCalls {
       return Future.failedFuture(new LimitExceededException(refused));
     }
     Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
-    if (request.getWait()) {
-      keepalive.accept(connection); // a waiting send must notice a dead client (and is not idle)
-    }
     return (request.getWait()
       ? channels.send(request.getChannelId(), payload, request.getTimeoutMs())
       : channels.send(request.getChannelId(), payload))
