@@ -71,6 +71,23 @@ class CompressedTermTest extends FaultsTestBase {
     awaitHolds(id, 0, 0, "nothing was enqueued");
   }
 
+  /** The same bound for SendToAddress, whose terms are validated on the gRPC server's event loop. */
+  @Test
+  void send_to_address_refuses_bombs_and_validates_heavy_terms_off_the_event_loop() throws Exception {
+    String address = io.github.vertxchannels.Channels.replyAddress();
+    java.util.concurrent.BlockingQueue<io.vertx.core.buffer.Buffer> got = new java.util.concurrent.ArrayBlockingQueue<>(1);
+    await(vertx.eventBus().<io.vertx.core.buffer.Buffer>consumer(address, m -> got.add(m.body())).completion());
+    io.github.vertxchannels.grpc.v1.SendToAddressRequest.Builder r = io.github.vertxchannels.grpc.v1.SendToAddressRequest
+      .newBuilder().setAddress(address).setKind(ChannelKind.CHANNEL_KIND_TERM);
+    StatusRuntimeException e = org.junit.jupiter.api.Assertions.assertThrows(StatusRuntimeException.class,
+      () -> stub.sendToAddress(r.setPayload(ByteString.copyFrom(zeros(64 * 1024 * 1024))).build()));
+    assertEquals(Status.Code.INVALID_ARGUMENT, e.getStatus().getCode());
+    assertTrue(e.getStatus().getDescription().contains("max_message_size"), e.getStatus().getDescription());
+    byte[] heavy = zeros(4 * 1024 * 1024);
+    stub.sendToAddress(r.setPayload(ByteString.copyFrom(heavy)).build());
+    assertEquals(heavy.length, got.poll(20, TimeUnit.SECONDS).length());
+  }
+
   /**
    * While an attacker keeps compressed terms in flight (bombs refused, and valid ones that really
    * inflate to 12 MiB), a bystander's sends and receives on another channel keep completing. The

@@ -22,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.fail;
 /**
  * Issue 15.8: connections that hold a socket without using it are closed: a client that connects
  * and sends nothing (handshake_timeout_ms), an established connection without traffic
- * (idle_timeout_ms). A connection with a call waiting longer than the idle timeout is kept (the
- * keepalive PINGs it), and other clients are served throughout.
+ * (idle_timeout_ms, no open call and no traffic). A connection with a call waiting longer than the
+ * idle timeout is kept, and other clients are served throughout.
  */
 class ConnectionTimeoutsTest extends FaultsTestBase {
 

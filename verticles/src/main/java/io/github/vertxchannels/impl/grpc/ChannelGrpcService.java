@@ -51,11 +51,9 @@ public final class ChannelGrpcService {
     server.callHandler(ChannelServiceGrpcService.TryReceive, call -> Requests.onRequest(call,
       ChannelServiceGrpcService.TryReceive.decoder(), maxRequestBytes,
       request -> ReceiveCall.start(channels, call, request.getChannelId(), null)));
-    server.callHandler(ChannelServiceGrpcService.Receive, call -> {
-      keepalive.watch(call.connection()); // a waiting receive must notice a dead client too
-      Requests.onRequest(call, ChannelServiceGrpcService.Receive.decoder(), maxRequestBytes,
-        request -> ReceiveCall.start(channels, call, request.getChannelId(), request.getTimeoutMs()));
-    });
+    server.callHandler(ChannelServiceGrpcService.Receive, call -> Requests.onRequest(call,
+      ChannelServiceGrpcService.Receive.decoder(), maxRequestBytes,
+      request -> ReceiveCall.start(channels, call, request.getChannelId(), request.getTimeoutMs())));
     server.callHandler(ChannelServiceGrpcService.Stream, call -> {
       GrpcErrors.refuseInvalid(call, maxRequestBytes);
       keepalive.watch(call.connection());

@@ -4,6 +4,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http2.Http2ConnectionHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpConnection;
@@ -19,11 +20,9 @@ import java.util.logging.Logger;
  *   <li>{@code handshake_timeout_ms}: from the TCP accept until the HTTP/2 connection is up (TLS
  *   handshake, preface, settings), a connection that sends nothing for this long is closed: a
  *   client that connects and stays silent does not pin a socket;</li>
- *   <li>{@code idle_timeout_ms}: an established connection without any traffic for this long is
- *   closed. Connections with a waiting Receive or an open Stream are PINGed by the keepalive,
- *   so they are not idle while their client answers; a gRPC client reconnects transparently on
- *   its next call. (A blocking Send that waits longer than this on an otherwise silent
- *   connection is cut: set the timeout above the longest wait.)</li>
+ *   <li>{@code idle_timeout_ms}: an established connection without any open call and without any
+ *   traffic for this long is closed (grpc-java's {@code maxConnectionIdle}); a gRPC client
+ *   reconnects transparently on its next call.</li>
  * </ul>
  * The handshake timeout is Vert.x's idle handler, installed at accept (named {@code idle}); once
  * the HTTP/2 connection is up it is replaced by one with the idle timeout.
@@ -93,7 +92,12 @@ public final class ConnectionTimeouts {
     public void handlerAdded(ChannelHandlerContext ctx) {
       long period = Math.max(TimeUnit.NANOSECONDS.toMillis(idleNanos) / 4, 10);
       check = ctx.executor().scheduleAtFixedRate(() -> {
-        if (System.nanoTime() - last > idleNanos) {
+        // Idle means no open call either (grpc-java's max_connection_idle): a long-polling
+        // Receive on an otherwise silent connection is not idle.
+        Http2ConnectionHandler h2 = ctx.pipeline().get(Http2ConnectionHandler.class);
+        if (h2 != null && h2.connection().numActiveStreams() > 0) {
+          last = System.nanoTime();
+        } else if (System.nanoTime() - last > idleNanos) {
           check.cancel(false);
           ctx.close();
         }

@@ -44,6 +44,7 @@ final class UnaryCalls {
   private final long maxChannelSize;
   private final List<String> allowedAddressPrefixes;
   private final long maxRequestBytes;
+  private final int maxMessageSize;
 
   UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options) {
     this.channels = channels;
@@ -52,6 +53,7 @@ final class UnaryCalls {
     this.maxChannelSize = options.getMaxChannelSize();
     this.allowedAddressPrefixes = List.copyOf(options.getSendToAddressPrefixes());
     this.maxRequestBytes = (long) options.getMaxMessageSize() + ChannelServerOptions.FRAMING_HEADROOM;
+    this.maxMessageSize = options.getMaxMessageSize();
   }
 
   void bind(GrpcServer server) {
@@ -125,10 +127,30 @@ final class UnaryCalls {
     if (refused != null) {
       return Future.failedFuture(new InvalidArgumentException(refused));
     }
+    int size = request.getPayload().size();
+    if (size > maxMessageSize) {
+      throw new io.github.vertxchannels.MessageTooLargeException("payload of " + size
+        + " bytes exceeds the server's message limit of " + maxMessageSize + " bytes (max_message_size)");
+    }
     Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
-    return channels.sendToAddress(request.getAddress(),
-        request.getKind() == io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM ? ChannelKind.TERM : ChannelKind.BYTES,
-        payload)
+    boolean term = request.getKind() == io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM;
+    if (!term) {
+      return channels.sendToAddress(request.getAddress(), ChannelKind.BYTES, payload)
+        .map(v -> SendToAddressResponse.getDefaultInstance());
+    }
+    boolean compressed = size >= 2 && (payload.getByte(1) & 0xFF) == 80;
+    if (compressed && size >= 6 && payload.getUnsignedInt(2) > maxMessageSize) {
+      throw new InvalidArgumentException("compressed term declares " + payload.getUnsignedInt(2)
+        + " uncompressed bytes, more than the server's message limit of " + maxMessageSize + " bytes (max_message_size)");
+    }
+    if (!compressed && size <= 64 * 1024) {
+      return channels.sendToAddress(request.getAddress(), ChannelKind.TERM, payload)
+        .map(v -> SendToAddressResponse.getDefaultInstance());
+    }
+    // Validating a large or compressed term takes time: not on the event loop that serves every client.
+    return io.vertx.core.Vertx.currentContext().executeBlocking(() ->
+        channels.sendToAddress(request.getAddress(), ChannelKind.TERM, payload), false)
+      .compose(sent -> sent)
       .map(v -> SendToAddressResponse.getDefaultInstance());
   }
 
