@@ -161,3 +161,39 @@ def test_per_connection_limits_raise_limit_exceeded_and_lose_nothing():
             assert ch.receive_bytes() == b"b" * 600
     finally:
         server.stop()
+
+
+def test_event_bus_internal_addresses_are_unreachable_and_budgets_follow_the_token():
+    """Issue 15.1 and 15.5, seen from Python: SendToAddress cannot forge event-bus replies
+    (``__vertx.reply.N``) nor reach internal addresses, also with auth on; the channel budget is
+    the token's, so a reconnect does not reset it, and another token has its own."""
+    other_token = "other-token-0123456789abcdef"
+    server = SecureServer({"auth_tokens": [TOKEN, other_token], "max_channels_per_connection": 2})
+    try:
+        with vertx_channels.connect(f"127.0.0.1:{server.port}", token=TOKEN) as client:
+            for address in ("__vertx.reply.1", "__vertx.reply.2999", "vertx-channels.create", "anything"):
+                with pytest.raises(vertx_channels.InvalidArgument):
+                    client.send_bytes_to(address, b"forged")
+            client.new_byte_channel()
+            client.new_byte_channel()
+        with vertx_channels.connect(f"127.0.0.1:{server.port}", token=TOKEN,
+                                    grpc_options=[("grpc.use_local_subchannel_pool", 1)]) as again:
+            with pytest.raises(vertx_channels.LimitExceeded, match="max_channels_per_connection"):
+                again.new_byte_channel()
+        with vertx_channels.connect(f"127.0.0.1:{server.port}", token=other_token) as other:
+            other.new_byte_channel()
+    finally:
+        server.stop()
+
+
+def test_a_bad_config_stops_the_server_with_one_line():
+    """Issue 16.5: an unknown key is a clear error naming it, without a stack trace."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump({"max_mesage_size": 1024}, f)
+    jar = pathlib.Path(os.environ.get("VERTX_CHANNELS_JAR", DEFAULT_JAR))
+    proc = subprocess.run(["java", "-jar", str(jar), "-conf", f.name, "--port", str(free_port())],
+                          stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=120)
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    assert "unknown config key 'max_mesage_size'" in out, out
+    assert "\tat " not in out and "Exception" not in out, out

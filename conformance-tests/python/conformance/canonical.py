@@ -13,7 +13,8 @@ import struct
 import sys
 from typing import Any, List, Tuple
 
-from vertx_channels.terms import Atom, BitString, Fun, ImproperList, Pid, Port, Ref
+from vertx_channels.terms import (Atom, BitString, FrozenImproperList, FrozenList, FrozenMap, Fun,
+                                  ImproperList, Pid, Port, Ref)
 
 sys.setrecursionlimit(max(sys.getrecursionlimit(), 20000))
 
@@ -149,13 +150,27 @@ def to_python(tree: Any, mapping: "Mapping | None" = None) -> Any:
             try:
                 hash(key)
             except TypeError:
-                raise Unrepresentable(f"map key of type {type(key).__name__} is not supported in Python") from None
+                key = _freeze(key)  # the client decodes such keys frozen (issue 15.6)
             if key in d:
                 raise Unrepresentable(f"two map keys are equal in Python ({key!r})")
             d[key] = to_python(v, m)
         return d
     cls = {"P": Pid, "R": Ref, "O": Port, "F": Fun}[tag]
     return cls(tree[1])
+
+
+def _freeze(value: Any) -> Any:
+    """The hashable value a list, map or improper list gets as a map key (vertx_channels.terms)."""
+    t = type(value)
+    if t is list:
+        return FrozenList(_freeze(x) for x in value)
+    if t is dict:
+        return FrozenMap((k, _freeze(x)) for k, x in value.items())
+    if t is ImproperList:
+        return FrozenImproperList([_freeze(x) for x in value.elements], _freeze(value.tail))
+    if t is tuple:
+        return tuple(_freeze(x) for x in value)
+    return value
 
 
 def has_multi_key_map(tree: Any) -> bool:
@@ -201,7 +216,7 @@ def _py_canon(v: Any, out: List[str]) -> None:
         out.append("str:" + v.encode("utf-8", "surrogatepass").hex())
     elif t is bytes:
         out.append("bytes:" + v.hex())
-    elif t is list:
+    elif t is list or t is FrozenList:
         out.append("list[")
         for i, x in enumerate(v):
             if i:
@@ -215,10 +230,10 @@ def _py_canon(v: Any, out: List[str]) -> None:
                 out.append(",")
             _py_canon(x, out)
         out.append(")")
-    elif t is dict:
+    elif t is dict or t is FrozenMap:
         entries = sorted((py_canon(k), py_canon(x)) for k, x in v.items())
         out.append("dict{" + ",".join(f"{k}={x}" for k, x in entries) + "}")
-    elif t is ImproperList:
+    elif t is ImproperList or t is FrozenImproperList:
         out.append("improper[")
         for i, x in enumerate(v.elements):
             if i:

@@ -51,7 +51,7 @@ public final class ChannelGrpcVerticle extends VerticleBase {
     grpcServer.addService(new HealthEndpoint(vertx, ChannelServiceGrpcService.SERVICE_NAME.fullyQualifiedName()));
     grpcServer.addService(ServerReflection.v1());
     grpcServer.addService(ServerReflection.v1alpha());
-    HttpServerOptions httpOptions = ChannelGrpcService.tls(options, new HttpServerOptions())
+    HttpServerOptions httpOptions = service.timeouts(ChannelGrpcService.tls(options, new HttpServerOptions()))
       .setHost(options.getHost())
       .setPort(options.getPort())
       // Larger HTTP/2 windows than the 64 KiB default: a window per RTT caps a stream's throughput.
@@ -61,7 +61,8 @@ public final class ChannelGrpcVerticle extends VerticleBase {
     MetricsOptions metricsOptions = MetricsOptions.fromConfig(config());
     return vertx.createHttpServer(httpOptions)
       .requestHandler(service.gate(grpcServer))
-      .connectionHandler(ChannelGrpcVerticle::connectionOpened)
+      // One connection handler (the server keeps only the last one set): timeouts, then counters and logs.
+      .connectionHandler(connectionHandler(service.onConnection()))
       .listen()
       .compose(server -> metricsOptions.enabled() ? startMetrics(metricsOptions).map(server) : Future.succeededFuture(server))
       .onSuccess(server -> {
@@ -99,6 +100,13 @@ public final class ChannelGrpcVerticle extends VerticleBase {
   }
 
   /** Counts and logs every client connection, and its close. */
+  private static io.vertx.core.Handler<HttpConnection> connectionHandler(io.vertx.core.Handler<HttpConnection> timeouts) {
+    return connection -> {
+      timeouts.handle(connection);
+      connectionOpened(connection);
+    };
+  }
+
   private static void connectionOpened(HttpConnection connection) {
     ChannelCounters.connection(1);
     Events.connectionOpened(connection.remoteAddress(), connection.localAddress());

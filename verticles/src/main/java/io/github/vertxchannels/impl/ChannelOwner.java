@@ -78,6 +78,7 @@ public final class ChannelOwner {
 
   /** Unregisters the consumers and closes every channel, waking every waiter. */
   public Future<Void> stop() {
+    NodeState.markStopping(vertx); // before anything is torn down: calls in flight are told UNAVAILABLE
     metrics.run();
     registry.shutdown();
     return Future.all(ownerConsumer.unregister(), createConsumer.unregister(), createAnyConsumer.unregister()).mapEmpty();

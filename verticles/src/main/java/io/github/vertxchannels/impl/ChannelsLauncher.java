@@ -85,15 +85,11 @@ public final class ChannelsLauncher {
     // Tokens from the environment rather than the command line, where `ps` would show them.
     String tokens = System.getenv("VERTX_CHANNELS_AUTH_TOKENS");
     if (tokens != null && !tokens.isBlank()) {
-      // Trimmed: "a, b" or a trailing newline from a secrets file must not make a token unusable.
-      List<String> list = new java.util.ArrayList<>();
-      for (String t : tokens.split(",", -1)) {
-        if (t.isBlank()) {
-          usage("VERTX_CHANNELS_AUTH_TOKENS holds an empty token (comma-separated tokens, none empty)");
-        }
-        list.add(t.strip());
+      try {
+        overrides.put("auth_tokens", new JsonArray(tokensFromEnv(tokens)));
+      } catch (IllegalArgumentException e) {
+        usage(e.getMessage());
       }
-      overrides.put("auth_tokens", new JsonArray(list));
     }
     int code = new VertxApplication(rest.toArray(new String[0]), new Hooks(overrides, clustered, clusterHostGiven)).launch();
     if (code != 0) {
@@ -114,6 +110,25 @@ public final class ChannelsLauncher {
     "Environment: VERTX_CHANNELS_AUTH_TOKENS=t1,t2 sets the bearer tokens (config \"auth_tokens\").",
     "Other Vert.x launcher options (-cluster-host, -instances, ...) are passed on unchanged.",
     "");
+
+  /**
+   * The tokens of {@code VERTX_CHANNELS_AUTH_TOKENS}: comma-separated, each trimmed (so that
+   * {@code "a, b"} or the trailing newline of a secrets file do not make a token unusable).
+   *
+   * @throws IllegalArgumentException for an empty token ({@code "a,,b"}, a trailing comma)
+   */
+  static List<String> tokensFromEnv(String value) {
+    List<String> list = new java.util.ArrayList<>();
+    String[] parts = value.split(",", -1);
+    for (int i = 0; i < parts.length; i++) {
+      if (parts[i].isBlank()) {
+        throw new IllegalArgumentException("VERTX_CHANNELS_AUTH_TOKENS: token " + i
+          + " is empty (comma-separated tokens, none empty)");
+      }
+      list.add(parts[i].strip());
+    }
+    return list;
+  }
 
   private static void usage(String problem) {
     System.err.println("vertx-channels: " + problem);

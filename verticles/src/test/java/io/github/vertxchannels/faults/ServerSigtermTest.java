@@ -40,12 +40,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ServerSigtermTest {
 
   private Process server;
+  private int port;
   private ManagedChannel transport;
   private ChannelServiceGrpc.ChannelServiceBlockingStub stub;
 
   @BeforeEach
   void launch() throws Exception {
-    int port;
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
@@ -154,6 +154,53 @@ class ServerSigtermTest {
       wrong.add("a waiting stream got " + rest.stream().map(ServerSigtermTest::describe).toList());
     }
     assertTrue(wrong.isEmpty(), "on SIGTERM, expected UNAVAILABLE (the server is going away), but: " + wrong);
+  }
+
+  /**
+   * Issue 15.8: calls in flight while the server stops (a client hammering sends and receives)
+   * end OK or UNAVAILABLE, never NOT_FOUND (the channel still existed), CLOSED or INTERNAL.
+   */
+  @Test
+  void calls_in_flight_during_sigterm_end_ok_or_UNAVAILABLE() throws Exception {
+    String id = create(0);
+    java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+    List<String> wrong = new java.util.concurrent.CopyOnWriteArrayList<>();
+    java.util.concurrent.atomic.AtomicInteger unavailable = new java.util.concurrent.atomic.AtomicInteger();
+    List<CompletableFuture<Void>> hammers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      ManagedChannel own = NettyChannelBuilder.forAddress("127.0.0.1", port).usePlaintext().build();
+      ChannelServiceGrpc.ChannelServiceBlockingStub s = ChannelServiceGrpc.newBlockingStub(own);
+      hammers.add(CompletableFuture.runAsync(() -> {
+        try {
+          while (!stop.get() && unavailable.get() < 40) {
+            Object o = outcome(() -> s.withDeadlineAfter(30, TimeUnit.SECONDS).send(SendRequest.newBuilder()
+              .setChannelId(id).setPayload(ByteString.copyFrom(new byte[16])).build()).getResult());
+            Object p = outcome(() -> s.withDeadlineAfter(30, TimeUnit.SECONDS)
+              .tryReceive(io.github.vertxchannels.grpc.v1.TryReceiveRequest.newBuilder().setChannelId(id).build()).getStatus());
+            for (Object x : new Object[] {o, p}) {
+              if (x instanceof Status st) {
+                if (st.getCode() == Status.Code.UNAVAILABLE) {
+                  unavailable.incrementAndGet();
+                } else {
+                  wrong.add(st.toString());
+                }
+              } else if (x == io.github.vertxchannels.grpc.v1.SendResult.SEND_RESULT_CLOSED
+                  || x == io.github.vertxchannels.grpc.v1.ReceiveStatus.RECEIVE_STATUS_CLOSED) {
+                wrong.add(x.toString());
+              }
+            }
+          }
+        } finally {
+          own.shutdownNow();
+        }
+      }));
+    }
+    Thread.sleep(300); // the hammers are running
+    server.destroy(); // SIGTERM
+    assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server stops");
+    stop.set(true);
+    CompletableFuture.allOf(hammers.toArray(new CompletableFuture[0])).get(60, TimeUnit.SECONDS);
+    assertTrue(wrong.isEmpty(), "during shutdown, calls end OK or UNAVAILABLE, but: " + wrong.stream().distinct().toList());
   }
 
   private static Object outcome(java.util.function.Supplier<Object> call) {

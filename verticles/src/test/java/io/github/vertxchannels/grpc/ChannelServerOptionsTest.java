@@ -63,7 +63,7 @@ class ChannelServerOptionsTest {
   @Test
   void limits_are_on_by_default() {
     ChannelServerOptions o = new ChannelServerOptions();
-    assertEquals(1024, o.getMaxChannelsPerConnection());
+    assertEquals(10_000, o.getMaxChannelsPerConnection());
     assertEquals(64L * 1024 * 1024, o.getMaxPendingBytesPerConnection());
     assertEquals(256L * 1024 * 1024, o.getMaxChannelSize());
     assertTrue(o.getIdleTimeoutMs() > 0);

@@ -29,6 +29,8 @@ import java.util.function.Supplier;
  */
 final class ChannelBudget {
 
+  private static final long PRUNE_EVERY_NANOS = 1_000_000_000L;
+
   private final EventBusChannels channels;
   private final int max;
   /** Per identity: the ids of the open channels it created, plus creates in flight. */
@@ -37,6 +39,7 @@ final class ChannelBudget {
   private static final class Held {
     final Set<String> ids = new LinkedHashSet<>();
     int creating;
+    long lastPrune = System.nanoTime() - PRUNE_EVERY_NANOS;
     int count() {
       return ids.size() + creating;
     }
@@ -95,8 +98,17 @@ final class ChannelBudget {
     held.values().forEach(h -> h.ids.remove(channelId));
   }
 
-  /** Drops the ids of channels that are closed or gone. */
+  /**
+   * Drops the ids of channels that are closed or gone; at most once a second per client, so
+   * that a client hammering Create at its limit does not make the server look up its channels
+   * again and again (channels closed through this server are given back at once anyway).
+   */
   private Future<Void> prune(Held h) {
+    long now = System.nanoTime();
+    if (now - h.lastPrune < PRUNE_EVERY_NANOS) {
+      return Future.succeededFuture();
+    }
+    h.lastPrune = now;
     List<String> ids = new ArrayList<>(h.ids);
     List<Future<?>> lookups = new ArrayList<>(ids.size());
     for (String id : ids) {

@@ -3,8 +3,10 @@ package io.github.vertxchannels.impl.grpc;
 import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.grpc.v1.ChannelServiceGrpcService;
 import io.github.vertxchannels.impl.EventBusChannels;
+import io.github.vertxchannels.impl.NodeState;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.net.PemKeyCertOptions;
@@ -25,6 +27,7 @@ public final class ChannelGrpcService {
   private final ChannelServerOptions options;
   private final EventBusChannels channels;
   private final Keepalive keepalive;
+  private final ConnectionTimeouts timeouts;
   private final Set<StreamSession> sessions = Collections.newSetFromMap(new IdentityHashMap<>());
 
   /**
@@ -36,6 +39,7 @@ public final class ChannelGrpcService {
     this.options = options;
     this.channels = new EventBusChannels(vertx, "spread".equals(options.getPlacement()));
     this.keepalive = new Keepalive(vertx, options.getKeepaliveIntervalMs());
+    this.timeouts = new ConnectionTimeouts(options.getIdleTimeoutMs(), options.getHandshakeTimeoutMs());
   }
 
   /** Binds every rpc on the server. */
@@ -81,8 +85,24 @@ public final class ChannelGrpcService {
     return http;
   }
 
+  /**
+   * Applies the connection timeouts ({@code handshake_timeout_ms}, {@code idle_timeout_ms}) to
+   * HTTP server options; install {@link #onConnection()} as the server's connection handler too.
+   *
+   * @return {@code http}
+   */
+  public HttpServerOptions timeouts(HttpServerOptions http) {
+    return timeouts.apply(http);
+  }
+
+  /** @return the HTTP server's connection handler: switches established connections to the idle timeout */
+  public Handler<HttpConnection> onConnection() {
+    return timeouts.onConnection();
+  }
+
   /** Ends every open stream with UNAVAILABLE; their unacknowledged messages return to their channels. */
   public void shutdown() {
+    NodeState.markStopping(vertx);
     new ArrayList<>(sessions).forEach(StreamSession::shutdown);
   }
 

@@ -2,6 +2,7 @@ package io.github.vertxchannels.impl.grpc;
 
 import io.github.vertxchannels.ChannelException;
 import io.github.vertxchannels.impl.metrics.ChannelCounters;
+import io.github.vertxchannels.impl.NodeState;
 import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.common.MessageSizeOverflowException;
 import io.vertx.grpc.server.GrpcServerRequest;
@@ -27,6 +28,12 @@ final class GrpcErrors {
     return GrpcStatus.INTERNAL;
   }
 
+  /** @return whether a failure is about the request itself (true whether or not the server stops) */
+  private static boolean isCallersFault(Throwable failure) {
+    GrpcStatus s = status(failure);
+    return s == GrpcStatus.INVALID_ARGUMENT || s == GrpcStatus.RESOURCE_EXHAUSTED || s == GrpcStatus.UNAVAILABLE;
+  }
+
   /** The status message of a failure: its own for ours, one that names the cause for the others. */
   static String message(Throwable failure) {
     if (failure instanceof OutOfMemoryError) {
@@ -42,7 +49,16 @@ final class GrpcErrors {
   /** Trailer naming our error (e.g. {@code owner_lost}) where a status code alone is ambiguous. */
   static final String ERROR_TRAILER = "vertx-channels-error";
 
+  /** The status message of every call that ends because the server is shutting down. */
+  static final String SHUTTING_DOWN = "the server is shutting down: retry on another server or once it is back";
+
   static void fail(GrpcServerResponse<?, ?> response, Throwable failure) {
+    if (NodeState.isStopping() && !isCallersFault(failure)) {
+      // Whatever the teardown looked like from inside (no such channel, closed, internal), the
+      // truth for the client is that the server is going away.
+      fail(response, GrpcStatus.UNAVAILABLE, SHUTTING_DOWN);
+      return;
+    }
     if (failure instanceof ChannelException e) {
       try {
         response.trailers().set(ERROR_TRAILER, e.error().name().toLowerCase());

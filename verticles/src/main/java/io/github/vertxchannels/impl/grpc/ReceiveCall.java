@@ -4,10 +4,12 @@ import io.github.vertxchannels.ChannelError;
 import io.github.vertxchannels.ChannelException;
 import io.github.vertxchannels.ReceiveResult;
 import io.github.vertxchannels.impl.EventBusChannels;
+import io.github.vertxchannels.impl.NodeState;
 import io.github.vertxchannels.grpc.v1.ReceiveResponse;
 import io.github.vertxchannels.grpc.v1.ReceiveStatus;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.grpc.common.GrpcStatus;
 import io.vertx.grpc.server.GrpcServerRequest;
 
 
@@ -64,10 +66,21 @@ final class ReceiveCall {
           channels.requeue(channelId, payload);
           return;
         }
+        if (NodeState.isStopping() || call.response().writeQueueFull()) {
+          // Hand a message over only to a call that can take it now: a client that stopped reading
+          // (its HTTP/2 window is full) may be dead, and what its socket buffers would be lost.
+          channels.requeue(channelId, payload);
+          GrpcErrors.fail(call.response(), GrpcStatus.UNAVAILABLE, NodeState.isStopping() ? GrpcErrors.SHUTTING_DOWN
+            : "this connection is not reading what the server writes: the message stays at the head of channel "
+              + channelId + ", receive again");
+          return;
+        }
         respond(ReceiveResponse.newBuilder()
           .setStatus(ReceiveStatus.RECEIVE_STATUS_MESSAGE)
           .setPayload(Protos.bytes(payload))
           .build(), payload);
+      } else if (r.isClosed() && NodeState.isStopping()) {
+        GrpcErrors.fail(call.response(), GrpcStatus.UNAVAILABLE, GrpcErrors.SHUTTING_DOWN);
       } else {
         respond(ReceiveResponse.newBuilder()
           .setStatus(r.isClosed() ? ReceiveStatus.RECEIVE_STATUS_CLOSED : ReceiveStatus.RECEIVE_STATUS_EMPTY)

@@ -1,5 +1,6 @@
 package io.github.vertxchannels.impl.grpc;
 
+import io.github.vertxchannels.impl.NodeState;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.grpc.common.GrpcMessage;
@@ -31,6 +32,10 @@ final class Requests {
   static <Req> void onRequest(GrpcServerRequest<Req, ?> call, GrpcMessageDecoder<Req> decoder, long maxBytes, Handler<Req> handler) {
     GrpcErrors.refuseInvalid(call, maxBytes);
     call.messageHandler(message -> {
+      if (NodeState.isStopping()) {
+        GrpcErrors.fail(call.response(), GrpcStatus.UNAVAILABLE, GrpcErrors.SHUTTING_DOWN);
+        return;
+      }
       Req request;
       try {
         request = decoder.decode(plain(message, maxBytes));

@@ -6,6 +6,7 @@ import io.github.vertxchannels.InvalidArgumentException;
 import io.github.vertxchannels.LimitExceededException;
 import io.github.vertxchannels.grpc.ChannelServerOptions;
 import io.github.vertxchannels.impl.EventBusChannels;
+import io.github.vertxchannels.impl.NodeState;
 import io.github.vertxchannels.grpc.v1.AttachRequest;
 import io.github.vertxchannels.grpc.v1.AttachResponse;
 import io.github.vertxchannels.grpc.v1.ChannelServiceGrpcService;
@@ -43,6 +44,7 @@ final class UnaryCalls {
   private final long maxChannelSize;
   private final List<String> allowedAddressPrefixes;
   private final long maxRequestBytes;
+  private final int maxMessageSize;
 
   UnaryCalls(EventBusChannels channels, ConnectionLimits limits, ChannelServerOptions options) {
     this.channels = channels;
@@ -51,6 +53,7 @@ final class UnaryCalls {
     this.maxChannelSize = options.getMaxChannelSize();
     this.allowedAddressPrefixes = List.copyOf(options.getSendToAddressPrefixes());
     this.maxRequestBytes = (long) options.getMaxMessageSize() + ChannelServerOptions.FRAMING_HEADROOM;
+    this.maxMessageSize = options.getMaxMessageSize();
   }
 
   void bind(GrpcServer server) {
@@ -97,7 +100,13 @@ final class UnaryCalls {
     return (request.getWait()
       ? channels.send(request.getChannelId(), payload, request.getTimeoutMs())
       : channels.send(request.getChannelId(), payload))
-      .map(result -> SendResponse.newBuilder().setResult(Protos.sendResult(result)).build())
+      .map(result -> {
+        if (result == io.github.vertxchannels.SendResult.CLOSED && NodeState.isStopping()) {
+          // closed by the shutdown, not by a producer: not something to tell the client
+          throw new io.github.vertxchannels.OwnerLostException(GrpcErrors.SHUTTING_DOWN);
+        }
+        return SendResponse.newBuilder().setResult(Protos.sendResult(result)).build();
+      })
       .recover(SendTimeouts::asResult)
       .andThen(ar -> limits.sendsAnswered(connection, size));
   }
@@ -118,10 +127,30 @@ final class UnaryCalls {
     if (refused != null) {
       return Future.failedFuture(new InvalidArgumentException(refused));
     }
+    int size = request.getPayload().size();
+    if (size > maxMessageSize) {
+      throw new io.github.vertxchannels.MessageTooLargeException("payload of " + size
+        + " bytes exceeds the server's message limit of " + maxMessageSize + " bytes (max_message_size)");
+    }
     Buffer payload = Buffer.buffer(request.getPayload().toByteArray());
-    return channels.sendToAddress(request.getAddress(),
-        request.getKind() == io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM ? ChannelKind.TERM : ChannelKind.BYTES,
-        payload)
+    boolean term = request.getKind() == io.github.vertxchannels.grpc.v1.ChannelKind.CHANNEL_KIND_TERM;
+    if (!term) {
+      return channels.sendToAddress(request.getAddress(), ChannelKind.BYTES, payload)
+        .map(v -> SendToAddressResponse.getDefaultInstance());
+    }
+    boolean compressed = size >= 2 && (payload.getByte(1) & 0xFF) == 80;
+    if (compressed && size >= 6 && payload.getUnsignedInt(2) > maxMessageSize) {
+      throw new InvalidArgumentException("compressed term declares " + payload.getUnsignedInt(2)
+        + " uncompressed bytes, more than the server's message limit of " + maxMessageSize + " bytes (max_message_size)");
+    }
+    if (!compressed && size <= 64 * 1024) {
+      return channels.sendToAddress(request.getAddress(), ChannelKind.TERM, payload)
+        .map(v -> SendToAddressResponse.getDefaultInstance());
+    }
+    // Validating a large or compressed term takes time: not on the event loop that serves every client.
+    return io.vertx.core.Vertx.currentContext().executeBlocking(() ->
+        channels.sendToAddress(request.getAddress(), ChannelKind.TERM, payload), false)
+      .compose(sent -> sent)
       .map(v -> SendToAddressResponse.getDefaultInstance());
   }
 
