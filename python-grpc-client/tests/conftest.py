@@ -153,3 +153,14 @@ def later(client: vertx_channels.Client):
     yield schedule
     for timer in timers:
         timer.join(30)
+
+
+def wait_until(pred, timeout=10.0):
+    """Polls ``pred`` until it holds or ``timeout`` seconds pass; returns its last value (tests
+    wait for a state another process reaches, never for a time)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if pred():
+            return True
+        time.sleep(0.005)
+    return pred()

@@ -15,22 +15,13 @@ import pytest
 import vertx_channels
 from vertx_channels import ByteChannelClosed, ChannelClosed
 from vertx_channels import _produce
+from conftest import wait_until
 
 @pytest.fixture(autouse=True)
 def bursts(monkeypatch):
     """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
     burst does, not how fast a loop must be to make one)."""
     monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
-
-
-
-def wait_until(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.005)
-    return pred()
 
 
 def test_receive_loop_gets_everything_in_order__S_RECV_4(client):

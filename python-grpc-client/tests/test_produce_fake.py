@@ -13,6 +13,7 @@ import vertx_channels
 import vertx_channels.aio
 from vertx_channels import SendFailed
 from fake_server import FakeServer
+from conftest import wait_until
 
 
 @pytest.fixture
@@ -36,15 +37,6 @@ def drain(fake, ch_id):
         ch.queue.clear()
         ch.size = 0
         return out
-
-
-def wait_until(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.005)
-    return pred()
 
 
 def test_first_send_is_exact_a_burst_is_pipelined_in_order__S_EXT_RESERVE(fake):

@@ -13,16 +13,7 @@ import pytest
 import vertx_channels
 from vertx_channels import (ByteChannelClosed, ChannelBusy, ChannelClosed, MessageTooLarge,
                             SendFailed)
-from conftest import DEFAULT_JAR, ServerProcess
-
-
-def wait_until(pred, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if pred():
-            return True
-        time.sleep(0.005)
-    return pred()
+from conftest import DEFAULT_JAR, ServerProcess, wait_until
 
 
 def test_burst_of_sends_arrives_complete_and_in_order__S_RECV_4_S_EXT_RESERVE(client):
