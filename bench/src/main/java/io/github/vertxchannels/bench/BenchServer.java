@@ -76,7 +76,9 @@ public final class BenchServer {
     ChannelGrpcVerticle batched = new ChannelGrpcVerticle();
     ChannelGrpcVerticle unbatched = new ChannelGrpcVerticle();
     BenchVerticle bench = new BenchVerticle(host);
-    JsonObject base = new JsonObject().put("host", host).put("port", 0);
+    // max_channel_size 0: the drain cells fill an unlimited channel completely (up to 512 MiB)
+    // before reading it; the server's default cap (256 MiB) would block that fill forever.
+    JsonObject base = new JsonObject().put("host", host).put("port", 0).put("max_channel_size", 0);
     JsonObject batchedConfig = base.copy().mergeIn(overrides);
     JsonObject unbatchedConfig = batchedConfig.copy().put("batch_max_messages", 1);
     vertx.deployVerticle(new ChannelVerticle())
