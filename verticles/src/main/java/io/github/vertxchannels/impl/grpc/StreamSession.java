@@ -97,7 +97,15 @@ final class StreamSession implements ChannelSubscriber.Listener {
   }
 
   void start() {
-    call.handler(this::onFrame);
+    // Any Throwable (an OutOfMemoryError while copying a large Send frame, a bug) ends the call
+    // with a status and a message, never leaves it unanswered until the client's deadline.
+    call.handler(frame -> {
+      try {
+        onFrame(frame);
+      } catch (Throwable t) {
+        fail(t);
+      }
+    });
     call.endHandler(v -> onClientEnd());
     // A client cancel arrives as a gRPC error (RST_STREAM CANCEL), a lost connection as an exception.
     call.errorHandler(err -> end());
