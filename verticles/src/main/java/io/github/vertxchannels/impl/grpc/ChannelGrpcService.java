@@ -57,7 +57,7 @@ public final class ChannelGrpcService {
     server.callHandler(ChannelServiceGrpcService.Stream, call -> {
       GrpcErrors.refuseInvalid(call, maxRequestBytes);
       keepalive.watch(call.connection());
-      StreamSession session = new StreamSession(vertx, channels, options, limits, call, sessions::remove);
+      StreamSession session = new StreamSession(vertx, options, limits, call, sessions::remove);
       sessions.add(session);
       session.start();
     });

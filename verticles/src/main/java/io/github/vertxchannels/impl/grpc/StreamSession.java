@@ -17,7 +17,6 @@ import io.github.vertxchannels.grpc.v1.SendResults;
 import io.github.vertxchannels.grpc.v1.ServerFrame;
 import io.github.vertxchannels.impl.ChannelSubscriber;
 import io.github.vertxchannels.impl.DeliveryBatch;
-import io.github.vertxchannels.impl.EventBusChannels;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -58,7 +57,6 @@ final class StreamSession implements ChannelSubscriber.Listener {
 
   private final Vertx vertx;
   private final Context context;
-  private final EventBusChannels channels;
   private final ChannelServerOptions options;
   private final ConnectionLimits limits;
   private final GrpcServerRequest<ClientFrame, ServerFrame> call;
@@ -84,12 +82,11 @@ final class StreamSession implements ChannelSubscriber.Listener {
   /** Completes when the SendResults of every earlier Send frame have been written. */
   private Future<Void> sendChain = Future.succeededFuture();
 
-  StreamSession(Vertx vertx, EventBusChannels channels, ChannelServerOptions options, ConnectionLimits limits,
+  StreamSession(Vertx vertx, ChannelServerOptions options, ConnectionLimits limits,
                 GrpcServerRequest<ClientFrame, ServerFrame> call, Consumer<StreamSession> onEnd) {
     this.limits = limits;
     this.vertx = vertx;
     this.context = vertx.getOrCreateContext();
-    this.channels = channels;
     this.options = options;
     this.call = call;
     this.response = call.response();
