@@ -178,15 +178,8 @@ TOKEN = "cli-test-token-0123456789abcdef"
 
 @pytest.fixture(scope="module")
 def tls_server(tmp_path_factory):
-    from test_security import SecureServer
-    d = tmp_path_factory.mktemp("cli-tls")
-    cert, key = d / "cert.pem", d / "key.pem"
-    subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-         "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
-         "-keyout", str(key), "-out", str(cert)],
-        check=True, capture_output=True,
-    )
+    from test_security import SecureServer, make_certificate
+    cert, key = make_certificate(tmp_path_factory.mktemp("cli-tls"))
     server = SecureServer({"tls": {"cert": str(cert), "key": str(key)}, "auth_tokens": [TOKEN]})
     yield f"127.0.0.1:{server.port}", cert
     server.stop()

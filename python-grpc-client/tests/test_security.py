@@ -55,9 +55,8 @@ class SecureServer:
         os.unlink(self.config_path)
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory):
-    d = tmp_path_factory.mktemp("tls")
+def make_certificate(d: pathlib.Path) -> "tuple[pathlib.Path, pathlib.Path]":
+    """A self-signed certificate for localhost / 127.0.0.1 and its key, made in ``d``."""
     cert, key = d / "cert.pem", d / "key.pem"
     subprocess.run(
         ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -66,6 +65,11 @@ def certificate(tmp_path_factory):
         check=True, capture_output=True,
     )
     return cert, key
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory):
+    return make_certificate(tmp_path_factory.mktemp("tls"))
 
 
 @pytest.fixture(scope="module")
