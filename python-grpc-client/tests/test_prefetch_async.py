@@ -8,13 +8,15 @@ import pytest
 import vertx_channels
 import vertx_channels.aio
 from vertx_channels import ByteChannelClosed
-from vertx_channels import _produce
+from vertx_channels import _prefetch, _produce
 
 @pytest.fixture(autouse=True)
 def bursts(monkeypatch):
     """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
-    burst does, not how fast a loop must be to make one)."""
+    burst does, not how fast a loop must be to make one); the prefetch is opt-in
+    (``_prefetch.ENABLED``, off by default) and on for these tests."""
     monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
+    monkeypatch.setattr(_prefetch, "ENABLED", True)
 
 
 

@@ -14,14 +14,16 @@ import pytest
 
 import vertx_channels
 from vertx_channels import ByteChannelClosed, ChannelClosed
-from vertx_channels import _produce
+from vertx_channels import _prefetch, _produce
 from conftest import wait_until
 
 @pytest.fixture(autouse=True)
 def bursts(monkeypatch):
     """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
-    burst does, not how fast a loop must be to make one)."""
+    burst does, not how fast a loop must be to make one); the prefetch is opt-in
+    (``_prefetch.ENABLED``, off by default) and on for these tests."""
     monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
+    monkeypatch.setattr(_prefetch, "ENABLED", True)
 
 
 def test_receive_loop_gets_everything_in_order__S_RECV_4(client):

@@ -39,7 +39,9 @@ public final class ChannelOwner {
     this.vertx = vertx;
     this.context = context;
     // In a cluster the owner key starts with this node's tag, so that owner loss can be told apart.
-    this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + ChannelRegistry.randomToken(6),
+    // The "c" keeps ids from starting with '-' (base64url): command lines would take such an id
+    // for an option (the CLI did, for one server start in 64).
+    this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + "c" + ChannelRegistry.randomToken(6),
       Scheduler.of(context), closedRetentionMs);
     EventBus eventBus = vertx.eventBus();
     actions.put(ChannelAddresses.ACTION_ATTACH, new SimpleHandlers.Attach(registry));
