@@ -23,7 +23,7 @@ TOKEN = "test-token-0123456789abcdef"
 
 
 class SecureServer:
-    def __init__(self, config: dict) -> None:
+    def __init__(self, config: dict, jvm_args: "List[str] | None" = None) -> None:
         self.port = free_port()
         self.lines: List[str] = []
         self.ready = threading.Event()
@@ -32,7 +32,7 @@ class SecureServer:
         self.config_path = f.name
         jar = pathlib.Path(os.environ.get("VERTX_CHANNELS_JAR", DEFAULT_JAR))
         self.proc = subprocess.Popen(
-            ["java", "-jar", str(jar), "-conf", f.name, "--port", str(self.port)],
+            ["java", *(jvm_args or []), "-jar", str(jar), "-conf", f.name, "--port", str(self.port)],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         )
         threading.Thread(target=self._pump, daemon=True).start()
@@ -163,6 +163,58 @@ def test_per_connection_limits_raise_limit_exceeded_and_lose_nothing():
             waiting.join(10)
             assert not waiting.is_alive()
             assert ch.receive_bytes() == b"b" * 600
+    finally:
+        server.stop()
+
+
+def test_filling_channel_after_channel_cannot_run_the_server_out_of_memory():
+    """Issue 15: with the heap of `make run` (-Xmx256m) and the default config, a client that
+    fills one channel after another (each within max_channel_size and every per-client limit)
+    used to kill the server with OutOfMemoryError, and every other client's channels with it.
+    The node's memory budget (max_total_bytes, half the heap by default) answers busy instead
+    (S-SEND-2); the server keeps serving everyone and loses nothing it accepted."""
+    server = SecureServer({}, jvm_args=["-Xmx256m", "-XX:G1HeapRegionSize=4m"])
+    chunk = b"x" * (1024 * 1024)
+    try:
+        with vertx_channels.connect(f"127.0.0.1:{server.port}") as attacker, \
+                vertx_channels.connect(f"127.0.0.1:{server.port}",
+                                       grpc_options=[("grpc.use_local_subchannel_pool", 1)]) as victim:
+            mine = victim.new_byte_channel(0)
+            mine.send_bytes(b"before")
+            accepted = {}
+            refused = False
+            for _ in range(8):  # 8 channels of up to 256 MiB each: 2 GiB asked for in all
+                ch = attacker.new_byte_channel(0)
+                accepted[ch.id] = 0
+                try:
+                    for _ in range(256):
+                        ch.send_bytes(chunk)
+                        accepted[ch.id] += 1
+                except vertx_channels.ChannelBusy:
+                    refused = True
+                    break
+            assert refused, "the attacker was never refused"
+            total = sum(accepted.values())
+            assert 0 < total < 256, f"{total} MiB accepted into a 256 MiB heap"
+
+            # The other client is served (busy while the node is full, never an error) ...
+            assert mine.info()["messages"] == 1
+            with pytest.raises(vertx_channels.ChannelBusy):
+                mine.send_bytes(chunk)
+            assert mine.receive_bytes() == b"before"
+            # ... and a blocking send goes in as soon as the attacker's memory is given back.
+            waiting = threading.Thread(target=mine.send_bytes, args=(b"after", -1))
+            waiting.start()
+            for cid, n in accepted.items():
+                ch = attacker.byte_channel(cid)
+                for _ in range(n):
+                    assert ch.receive_bytes() == chunk  # nothing accepted was lost
+                ch.close()
+            waiting.join(30)
+            assert not waiting.is_alive()
+            assert mine.receive_bytes() == b"after"
+        assert server.proc.poll() is None, "the server died"
+        assert not any("OutOfMemoryError" in line for line in server.lines), server.lines[-20:]
     finally:
         server.stop()
 

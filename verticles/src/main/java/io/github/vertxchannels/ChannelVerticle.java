@@ -33,13 +33,21 @@ public final class ChannelVerticle extends VerticleBase {
    * Config keys: {@code closed_retention_ms} (default {@link #DEFAULT_CLOSED_RETENTION_MS};
    * negative keeps closed channels forever) and {@code max_message_size} (the largest payload in
    * bytes, default {@link ChannelServerOptions#DEFAULT_MAX_MESSAGE_SIZE}; larger sends fail with
-   * {@link MessageTooLargeException}).
+   * {@link MessageTooLargeException}), {@code max_total_bytes} (the memory all channels of this
+   * verticle may hold together: queued, pushed and not acknowledged, reserved, plus 128 bytes per
+   * queued message; default half the JVM's maximum heap, 0 = no limit; a send beyond it is
+   * {@code busy}, or waits, as into a full channel).
    */
   @Override
   public Future<?> start() {
+    long maxTotalBytes = config().getLong("max_total_bytes", ChannelOwner.defaultMaxTotalBytes());
+    if (maxTotalBytes < 0) {
+      return Future.failedFuture(new IllegalArgumentException(
+        "max_total_bytes must be 0 (no limit) or a positive number of bytes, got " + maxTotalBytes));
+    }
     owner = new ChannelOwner(vertx, context,
       config().getLong("closed_retention_ms", DEFAULT_CLOSED_RETENTION_MS),
-      config().getInteger("max_message_size", ChannelServerOptions.DEFAULT_MAX_MESSAGE_SIZE));
+      config().getInteger("max_message_size", ChannelServerOptions.DEFAULT_MAX_MESSAGE_SIZE), maxTotalBytes);
     return owner.start();
   }
 

@@ -67,6 +67,14 @@ public class ChannelServerOptions {
    */
   public static final long DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION = 64L * 1024 * 1024;
   /**
+   * Default {@code max_pending_bytes}: a quarter of the JVM's maximum heap for the sends of all
+   * connections together that wait in the server (the per-connection bound alone would let many
+   * connections exhaust the heap; half of it holds the channels, see {@code max_total_bytes}).
+   */
+  public static long defaultMaxPendingBytes() {
+    return Runtime.getRuntime().maxMemory() / 4;
+  }
+  /**
    * Default {@code max_channel_size}: 256 MiB, the largest max_size a gRPC client may ask for;
    * a Create with max_size 0 ("unlimited") gets this cap as its max_size (reported by Info).
    * 256 MiB is the heap of {@code make run}: anything larger could not be held anyway.
@@ -82,14 +90,14 @@ public class ChannelServerOptions {
 
   /**
    * Every key the server's config may hold: ours, and those of the components deployed with the
-   * same config ({@code closed_retention_ms} of the channel verticle, {@code cluster} of the
+   * same config ({@code closed_retention_ms} and {@code max_total_bytes} of the channel verticle, {@code cluster} of the
    * launcher). Any other key is refused, naming it, so that a typo is not silently ignored.
    */
   public static final java.util.Set<String> KNOWN_KEYS = java.util.Set.of("host", "port", "max_message_size",
     "batch_max_bytes", "batch_max_messages", "keepalive_interval_ms", "placement", "tls", "auth_tokens",
-    "max_channels_per_connection", "max_pending_bytes_per_connection", "max_channel_size",
+    "max_channels_per_connection", "max_pending_bytes_per_connection", "max_pending_bytes", "max_channel_size",
     "send_to_address_prefixes", "idle_timeout_ms", "handshake_timeout_ms", "max_reserve_bytes_per_stream",
-    "closed_retention_ms", "cluster", "metrics");
+    "closed_retention_ms", "max_total_bytes", "cluster", "metrics");
 
   private String host = DEFAULT_HOST;
   private int port = DEFAULT_PORT;
@@ -103,6 +111,7 @@ public class ChannelServerOptions {
   private List<String> authTokens = new ArrayList<>();
   private int maxChannelsPerConnection = DEFAULT_MAX_CHANNELS_PER_CONNECTION;
   private long maxPendingBytesPerConnection = DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION;
+  private long maxPendingBytes = defaultMaxPendingBytes();
   private long maxChannelSize = DEFAULT_MAX_CHANNEL_SIZE;
   private List<String> sendToAddressPrefixes = new ArrayList<>();
   private long idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS;
@@ -127,7 +136,7 @@ public class ChannelServerOptions {
    *
    * @param json keys {@code host, port, max_message_size, batch_max_bytes, batch_max_messages,
    *             keepalive_interval_ms, placement, tls: {cert, key}, auth_tokens, max_channels_per_connection,
-   *             max_pending_bytes_per_connection, max_reserve_bytes_per_stream}
+   *             max_pending_bytes_per_connection, max_pending_bytes, max_reserve_bytes_per_stream}
    */
   public ChannelServerOptions(JsonObject json) {
     for (String key : json.fieldNames()) {
@@ -161,6 +170,7 @@ public class ChannelServerOptions {
     }
     setMaxChannelsPerConnection((int) integer(json, "max_channels_per_connection", DEFAULT_MAX_CHANNELS_PER_CONNECTION, 0, Integer.MAX_VALUE));
     setMaxPendingBytesPerConnection(integer(json, "max_pending_bytes_per_connection", DEFAULT_MAX_PENDING_BYTES_PER_CONNECTION, 0, Long.MAX_VALUE));
+    setMaxPendingBytes(integer(json, "max_pending_bytes", defaultMaxPendingBytes(), 0, Long.MAX_VALUE));
     setMaxChannelSize(integer(json, "max_channel_size", DEFAULT_MAX_CHANNEL_SIZE, 0, Long.MAX_VALUE));
     List<String> prefixes = strings(json, "send_to_address_prefixes");
     if (prefixes != null) {
@@ -246,6 +256,7 @@ public class ChannelServerOptions {
       .put("auth_tokens", new JsonArray(new ArrayList<>(authTokens)))
       .put("max_channels_per_connection", maxChannelsPerConnection)
       .put("max_pending_bytes_per_connection", maxPendingBytesPerConnection)
+      .put("max_pending_bytes", maxPendingBytes)
       .put("max_channel_size", maxChannelSize)
       .put("send_to_address_prefixes", new JsonArray(new ArrayList<>(sendToAddressPrefixes)))
       .put("idle_timeout_ms", idleTimeoutMs)
@@ -454,6 +465,25 @@ public class ChannelServerOptions {
       throw new IllegalArgumentException("max_pending_bytes_per_connection must not be negative, got " + max);
     }
     this.maxPendingBytesPerConnection = max;
+    return this;
+  }
+
+  /** @return how many bytes of the sends of all connections together may wait in the server; 0 = no limit */
+  public long getMaxPendingBytes() {
+    return maxPendingBytes;
+  }
+
+  /**
+   * @param max bytes of the sends of all connections together that may wait in the server for
+   *            their answer at once, 0 = no limit; more is refused like a connection over
+   *            {@code max_pending_bytes_per_connection}. Bounds what many connections can pin
+   *            together (each within its own budget).
+   */
+  public ChannelServerOptions setMaxPendingBytes(long max) {
+    if (max < 0) {
+      throw new IllegalArgumentException("max_pending_bytes must not be negative, got " + max);
+    }
+    this.maxPendingBytes = max;
     return this;
   }
 

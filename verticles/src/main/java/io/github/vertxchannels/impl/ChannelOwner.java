@@ -34,15 +34,17 @@ public final class ChannelOwner {
    * @param context the verticle's context: every channel of this owner lives on it
    * @param closedRetentionMs how long a closed and drained channel stays addressable (negative = forever)
    * @param maxMessageSize the largest payload a send may carry, in bytes
+   * @param maxTotalBytes the memory all channels of this owner may hold together, in bytes
+   *        ({@code max_total_bytes}; 0 = no limit; see {@link MemoryBudget})
    */
-  public ChannelOwner(Vertx vertx, Context context, long closedRetentionMs, int maxMessageSize) {
+  public ChannelOwner(Vertx vertx, Context context, long closedRetentionMs, int maxMessageSize, long maxTotalBytes) {
     this.vertx = vertx;
     this.context = context;
     // In a cluster the owner key starts with this node's tag, so that owner loss can be told apart.
     // The "c" keeps ids from starting with '-' (base64url): command lines would take such an id
     // for an option (the CLI did, for one server start in 64).
     this.registry = new ChannelRegistry(OwnerWatch.of(vertx).ownerKeyPrefix() + "c" + ChannelRegistry.randomToken(6),
-      Scheduler.of(context), closedRetentionMs);
+      Scheduler.of(context), closedRetentionMs, maxTotalBytes);
     EventBus eventBus = vertx.eventBus();
     actions.put(ChannelAddresses.ACTION_ATTACH, new SimpleHandlers.Attach(registry));
     actions.put(ChannelAddresses.ACTION_INFO, new SimpleHandlers.Info(registry));
@@ -59,6 +61,11 @@ public final class ChannelOwner {
     actions.put(ChannelAddresses.ACTION_UNSUBSCRIBE, new SubscriptionHandlers.Unsubscribe(registry));
     actions.put(ChannelAddresses.ACTION_RESERVE, new ReservationHandlers.Reserve(registry));
     actions.put(ChannelAddresses.ACTION_SEND_RESERVED, new ReservationHandlers.SendReserved(registry, maxMessageSize));
+  }
+
+  /** @return the default {@code max_total_bytes}: half the JVM's maximum heap */
+  public static long defaultMaxTotalBytes() {
+    return MemoryBudget.defaultLimit();
   }
 
   /** @return this owner's key, the first part of every channel id it hands out */

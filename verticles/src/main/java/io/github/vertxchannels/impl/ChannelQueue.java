@@ -34,6 +34,10 @@ final class ChannelQueue {
   private final ChannelKind kind;
   private final long maxSize;
   private final Scheduler scheduler;
+  /** The owner's memory for all its channels (max_total_bytes), shared with its other channels. */
+  private final MemoryBudget budget;
+  /** What this channel holds as the budget last saw it (see {@link #settle()}). */
+  private long charged;
 
   private final ArrayDeque<Buffer> queue = new ArrayDeque<>();
   private long size;
@@ -60,11 +64,12 @@ final class ChannelQueue {
   /** Push subscriptions by id, with or without credit. */
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
 
-  ChannelQueue(String id, ChannelKind kind, long maxSize, Scheduler scheduler) {
+  ChannelQueue(String id, ChannelKind kind, long maxSize, Scheduler scheduler, MemoryBudget budget) {
     this.id = id;
     this.kind = kind;
     this.maxSize = maxSize;
     this.scheduler = scheduler;
+    this.budget = budget;
   }
 
   String id() {
@@ -249,16 +254,51 @@ final class ChannelQueue {
    * @param own the sender's own reservation (not counted against it), or {@code null}
    */
   private boolean fits(int n, Reservation own) {
-    if (maxSize == 0) {
-      return true;
+    if (maxSize > 0) {
+      long others = reservedBytes - (own == null ? 0 : own.heldBytes);
+      if (size + inFlightBytes + others + n > maxSize) {
+        return false;
+      }
     }
-    long others = reservedBytes - (own == null ? 0 : own.heldBytes);
-    return size + inFlightBytes + others + n <= maxSize;
+    return fitsBudget(n + MemoryBudget.MESSAGE_OVERHEAD);
   }
 
-  /** Room nobody holds: neither queued, in flight nor reserved. */
+  /** Whether the owner's memory budget has room for {@code cost} more bytes of this channel. */
+  private boolean fitsBudget(long cost) {
+    if (cost <= budgetRoom()) {
+      return true;
+    }
+    budget.await(this); // dispatched again when another channel gives memory back
+    return false;
+  }
+
+  /** Room nobody holds: neither queued, in flight nor reserved (here or, for the budget, elsewhere). */
   private long freeRoom() {
-    return maxSize == 0 ? Long.MAX_VALUE : Math.max(0, maxSize - size - inFlightBytes - reservedBytes);
+    long local = maxSize == 0 ? Long.MAX_VALUE : Math.max(0, maxSize - size - inFlightBytes - reservedBytes);
+    return Math.min(local, budgetRoom());
+  }
+
+  private long budgetRoom() {
+    return budget.room(charged, held());
+  }
+
+  /** What this channel holds in the owner's memory budget. */
+  private long held() {
+    return size + inFlightBytes + reservedBytes + (long) queue.size() * MemoryBudget.MESSAGE_OVERHEAD;
+  }
+
+  /** Tells the budget what this channel holds now (after every change: see {@link #dispatch()}). */
+  private void settle() {
+    long h = held();
+    if (h != charged) {
+      budget.charge(h - charged);
+      charged = h;
+    }
+  }
+
+  /** Another channel of the owner gave memory back: waiting senders and reservations may fit now. */
+  void budgetFreed() {
+    dispatch();
   }
 
   private void enqueue(Buffer payload) {
@@ -518,6 +558,9 @@ final class ChannelQueue {
     long reachable = maxSize == 0 ? Long.MAX_VALUE : maxSize - reservedBytes - inFlightBytes;
     long chunk = Math.max(1, Math.min(Math.min(wantBytes, (r.targetBytes + 1) / 2), reachable));
     long bytes = wantBytes > 0 && room >= chunk ? Math.min(wantBytes, room) : 0;
+    if (wantBytes > 0 && bytes == 0 && budgetRoom() < chunk) {
+      budget.await(this); // the node's memory, not this channel, is short: woken when it frees
+    }
     // Messages cost no room: they come with every byte grant, or alone when only they run low
     // (a grant of messages without the bytes to use them would only cost a frame).
     boolean bytesLow = r.heldBytes < (r.targetBytes + 1) / 2;
@@ -588,6 +631,7 @@ final class ChannelQueue {
     if (isClosedAndEmpty()) {
       wakeClosed();
     }
+    settle();
   }
 
   private Receiver takeReceiverFor(int length) {
@@ -639,6 +683,8 @@ final class ChannelQueue {
       }
     }
     blockedSends = 0;
+    budget.charge(-charged); // the owner is going: nothing here holds memory any more
+    charged = 0;
   }
 
   // ---------------------------------------------------------------------------------- types

@@ -22,6 +22,7 @@ final class ChannelRegistry {
 
   private final String ownerKey;
   private final Scheduler scheduler;
+  private final MemoryBudget budget;
   private final Map<String, ChannelQueue> channels = new HashMap<>();
   /** Subscription id -> channel, so that flow messages need only the subscription id. */
   private final Map<String, ChannelQueue> subscriptions = new HashMap<>();
@@ -29,10 +30,15 @@ final class ChannelRegistry {
   /** How long a closed, drained, idle channel stays addressable before it is forgotten (ms). */
   private final long closedRetentionMs;
 
-  ChannelRegistry(String ownerKey, Scheduler scheduler, long closedRetentionMs) {
+  /**
+   * @param maxTotalBytes the memory all channels of this owner may hold together
+   *        ({@code max_total_bytes}, see {@link MemoryBudget}); 0 = no limit
+   */
+  ChannelRegistry(String ownerKey, Scheduler scheduler, long closedRetentionMs, long maxTotalBytes) {
     this.ownerKey = ownerKey;
     this.scheduler = scheduler;
     this.closedRetentionMs = closedRetentionMs;
+    this.budget = new MemoryBudget(maxTotalBytes, scheduler);
   }
 
   /** @return a fresh random token of {@code bytes} random bytes, printable */
@@ -48,7 +54,7 @@ final class ChannelRegistry {
 
   ChannelQueue create(ChannelKind kind, long maxSize) {
     String id = ownerKey + "." + randomToken(16);
-    ChannelQueue channel = new ChannelQueue(id, kind, maxSize, scheduler);
+    ChannelQueue channel = new ChannelQueue(id, kind, maxSize, scheduler, budget);
     channels.put(id, channel);
     return channel;
   }
@@ -106,6 +112,11 @@ final class ChannelRegistry {
 
   int size() {
     return channels.size();
+  }
+
+  /** @return the bytes all channels of this owner hold now (queued, in flight, reserved, with overhead) */
+  long heldBytes() {
+    return budget.used();
   }
 
   /** @return this owner's totals for the metrics (on the owner's event loop: channel state lives there) */

@@ -45,7 +45,7 @@ public final class ChannelGrpcService {
   /** Binds every rpc on the server. */
   public void bind(GrpcServer server) {
     // Channels are counted per client identity (ChannelBudget), not per connection: 0 here.
-    ConnectionLimits limits = new ConnectionLimits(0, options.getMaxPendingBytesPerConnection());
+    ConnectionLimits limits = new ConnectionLimits(0, options.getMaxPendingBytesPerConnection(), options.getMaxPendingBytes());
     new UnaryCalls(channels, limits, options).bind(server);
     long maxRequestBytes = (long) options.getMaxMessageSize() + ChannelServerOptions.FRAMING_HEADROOM;
     server.callHandler(ChannelServiceGrpcService.TryReceive, call -> Requests.onRequest(call,

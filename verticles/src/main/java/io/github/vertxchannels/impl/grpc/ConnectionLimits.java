@@ -15,16 +15,20 @@ import java.util.WeakHashMap;
  * <p>Used from the gRPC server's event loop only (one verticle instance serves every connection).
  * Weak keys: a closed connection's counts go with it.
  */
-final class ConnectionLimits {
+class ConnectionLimits { // not final: tests inject failures into a real Stream (StreamFailureTest)
 
   private final int maxChannels;
   private final long maxPendingBytes;
+  /** The bound of all connections together ({@code max_pending_bytes}; 0 = none) and their sum. */
+  private final long maxPendingTotal;
+  private long pendingTotal;
   private final Map<HttpConnection, Integer> created = new WeakHashMap<>();
   private final Map<HttpConnection, long[]> pending = new WeakHashMap<>();
 
-  ConnectionLimits(int maxChannels, long maxPendingBytes) {
+  ConnectionLimits(int maxChannels, long maxPendingBytes, long maxPendingTotal) {
     this.maxChannels = maxChannels;
     this.maxPendingBytes = maxPendingBytes;
+    this.maxPendingTotal = maxPendingTotal;
   }
 
   /** Counts one more channel created by {@code connection}; fails when it is over the limit. */
@@ -47,7 +51,15 @@ final class ConnectionLimits {
    * @return {@code null} when reserved, else why not (the limit would be exceeded)
    */
   String reserveSends(HttpConnection connection, long bytes) {
+    // Every connection together first: many connections, each within its own budget, must not
+    // exhaust the heap. The total counts only while some of it is held, like the per-connection
+    // rule below, so that one send larger than the total still goes through on an idle server.
+    if (maxPendingTotal > 0 && pendingTotal > 0 && pendingTotal + bytes > maxPendingTotal) {
+      return "the server has " + pendingTotal + " bytes of sends waiting from all connections; " + bytes
+        + " more would exceed max_pending_bytes (" + maxPendingTotal + "): retry once earlier sends are answered";
+    }
     if (maxPendingBytes <= 0) {
+      pendingTotal += bytes;
       return null;
     }
     long[] held = pending.computeIfAbsent(connection, c -> new long[1]);
@@ -59,6 +71,7 @@ final class ConnectionLimits {
         + "): wait for earlier sends to be answered";
     }
     held[0] += bytes;
+    pendingTotal += bytes;
     return null;
   }
 
@@ -68,6 +81,7 @@ final class ConnectionLimits {
    * {@link #sendsAnswered}; they still count against the connection's other sends.
    */
   void holdSends(HttpConnection connection, long bytes) {
+    pendingTotal += bytes;
     if (maxPendingBytes > 0) {
       pending.computeIfAbsent(connection, c -> new long[1])[0] += bytes;
     }
@@ -75,6 +89,7 @@ final class ConnectionLimits {
 
   /** Gives back bytes reserved by {@link #reserveSends}. */
   void sendsAnswered(HttpConnection connection, long bytes) {
+    pendingTotal -= bytes; // even when the connection is gone: the total outlives it
     if (maxPendingBytes <= 0) {
       return;
     }
