@@ -130,7 +130,7 @@ final class ChannelRegistry {
       receivers += info.waitingReceivers();
       senders += info.waitingSenders();
     }
-    return new ChannelCounters.Totals(channels.size(), bytes, receivers, senders);
+    return new ChannelCounters.Totals(channels.size(), bytes, receivers, senders, budget.used());
   }
 
   void shutdown() {

@@ -125,6 +125,7 @@ class MetricsEndpointTest {
       assertEquals(1, value(after, "vertx_channels_receives_total") - value(before, "vertx_channels_receives_total"));
       assertEquals(2, value(after, "vertx_channels_channels"));
       assertEquals(4, value(after, "vertx_channels_queued_bytes"), "m1 and m2 wait, 2 bytes each");
+      assertEquals(4 + 2 * 128, value(after, "vertx_channels_memory_held_bytes"), "S-EXT-MEMORY: payloads plus overhead");
       assertEquals(1, value(after, "vertx_channels_waiting_receivers"));
       assertEquals(0, value(after, "vertx_channels_waiting_senders"));
       value(after, "vertx_channels_redeliveries_total");

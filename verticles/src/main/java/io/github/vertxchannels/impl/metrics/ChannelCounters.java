@@ -34,13 +34,16 @@ public final class ChannelCounters {
     INVALID
   }
 
-  /** One owner's totals: channels, queued bytes, waiting receivers, waiting senders. */
-  public record Totals(long channels, long queuedBytes, long waitingReceivers, long waitingSenders) {
-    static final Totals ZERO = new Totals(0, 0, 0, 0);
+  /**
+   * One owner's totals: channels, queued bytes, waiting receivers, waiting senders, and what its
+   * channels hold against its memory budget ({@code max_total_bytes}).
+   */
+  public record Totals(long channels, long queuedBytes, long waitingReceivers, long waitingSenders, long heldBytes) {
+    static final Totals ZERO = new Totals(0, 0, 0, 0, 0);
 
     Totals plus(Totals o) {
       return new Totals(channels + o.channels, queuedBytes + o.queuedBytes, waitingReceivers + o.waitingReceivers,
-        waitingSenders + o.waitingSenders);
+        waitingSenders + o.waitingSenders, heldBytes + o.heldBytes);
     }
   }
 

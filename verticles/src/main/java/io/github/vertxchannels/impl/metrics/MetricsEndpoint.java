@@ -54,6 +54,9 @@ public final class MetricsEndpoint {
       .description("Channels this node owns (open, or closed and still addressable)").register(r);
     Gauge.builder("vertx.channels.queued", LAST, t -> t.get().queuedBytes()).baseUnit("bytes")
       .description("Payload bytes queued in this node's channels").register(r);
+    Gauge.builder("vertx.channels.memory.held", LAST, t -> t.get().heldBytes()).baseUnit("bytes")
+      .description("What this node's channels hold against max_total_bytes: queued, in flight, reserved, "
+        + "plus 128 bytes per queued message").register(r);
     Gauge.builder("vertx.channels.waiting.receivers", LAST, t -> t.get().waitingReceivers())
       .description("Receivers (blocking receives and streams with credit) waiting on an empty channel").register(r);
     Gauge.builder("vertx.channels.waiting.senders", LAST, t -> t.get().waitingSenders())
