@@ -217,12 +217,13 @@ class FakeChannelService(pb_grpc.ChannelServiceServicer):
                         continue
                     if send.wait:
                         timeout = None if send.timeout_ms < 0 else send.timeout_ms / 1000
+                        # Every reservation counts, this stream's own too (S-EXT-RESERVE).
                         if not self.cond.wait_for(
-                                lambda: ch.closed or not ch.max_size or ch.size + ch.reserved
-                                - state["granted_b"] + len(p) <= ch.max_size, timeout):
+                                lambda: ch.closed or not ch.max_size
+                                or ch.size + ch.reserved + len(p) <= ch.max_size, timeout):
                             results.append(pb.SEND_RESULT_TIMEOUT)
                             continue
-                    results.append(self._enqueue(ch, p, state["granted_b"]))
+                    results.append(self._enqueue(ch, p))
             state["out"].append(pb.ServerFrame(send_results=pb.SendResults(
                 first_seq=send.first_seq, results=results)))
 

@@ -182,11 +182,12 @@ class ProducerCore:
         self.outbox.append(entry)
 
     def before_exact(self) -> None:
-        """Called before an exact send is queued. The server does not count a stream's own
-        reservation against its own non-reserved sends, so on a bounded channel an exact send
-        made while credit is held could fill room that is also reserved (size + reserved above
-        max_size). The credit is given back first (the Reserve is processed before the send);
-        the burst reserves again after it."""
+        """Called before an exact send is queued. The server counts a stream's own reservation
+        against its own non-reserved sends like anybody's (S-EXT-RESERVE: a channel never holds
+        more than max_size), so on a bounded channel the credit held would make the exact send
+        busy, or a blocking one wait for room its own stream holds (for ever, if nothing else
+        frees any). The credit is given back first (the server applies the Reserve before the
+        send: a stream's frames apply in order); the burst reserves again after it."""
         if self.reserving and self.max_size > 0:
             self.request_reserve(0, 0)
 

@@ -42,6 +42,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * for its answer, which is the contract's answer ({@code BUSY}, waiting, timeout, too large).
  * Frames leave in call order, so a channel sees one producer's messages in order.
  *
+ * <p>The server counts a stream's own reservation against its ordinary sends like anybody's
+ * (S-EXT-RESERVE: a channel never holds more than max_size). So on a bounded channel the credit
+ * is given back (Reserve 0, answered by a reset) before an ordinary send: else a blocking send
+ * could wait forever for room its own stream holds. It is asked for again by the first send
+ * after the ordinary ones are answered.
+ *
  * <p>A reserved send that the server then could not enqueue (the channel closed meanwhile, the
  * stream broke) is raised at the next send, flush or close as an
  * {@link UnconfirmedSendsException} with the messages. An idle producer gives its reservation
@@ -83,6 +89,11 @@ final class PipelinedProducer {
   private int resetsDue;
   /** Whether the stream holds (or asked for) a reservation; false once given back when idle. */
   private boolean reserving;
+  /**
+   * Ordinary sends between giving the credit back and their answer: meanwhile no other send
+   * reserves again on a bounded channel (that credit would count against the waiting send).
+   */
+  private int ordinarySends;
   private final List<byte[]> buffer = new ArrayList<>();
   private long bufferBytes;
   private final ArrayDeque<Frame> unconfirmed = new ArrayDeque<>();
@@ -96,6 +107,12 @@ final class PipelinedProducer {
   private long lastUse;
   /** Which stream is current: callbacks of a stream given up are ignored. */
   private int generation;
+  /**
+   * The last stream that broke, and why: kept after {@link #failure} is cleared (by the first
+   * caller that raises it), so that every caller waiting on that stream still fails promptly.
+   */
+  private int brokenGeneration;
+  private RuntimeException brokenCause;
   private boolean idleCheckScheduled;
 
   PipelinedProducer(ChannelGrpcClient client, String channelId, ChannelKind kind, ScheduledExecutorService timers) {
@@ -282,7 +299,7 @@ final class PipelinedProducer {
 
   /** Uses credit for a payload and queues it for the next reserved frame; false without credit. */
   private boolean takeCredit(byte[] payload) {
-    if (!reserving && payload.length <= TARGET_BYTES) {
+    if (!reserving && payload.length <= TARGET_BYTES && (maxSize == 0 || ordinarySends == 0)) {
       // Gave the reservation back when idle: ask again (one round trip, then pipelined again).
       reserve(TARGET_BYTES, TARGET_MESSAGES);
       awaitResets();
@@ -302,7 +319,27 @@ final class PipelinedProducer {
 
   /** The contract's answer for one send, through an ordinary Send frame (after the coalesced ones). */
   private SendResult unreservedSend(byte[] payload, Long timeoutMs) {
+    ordinarySends++;
+    try {
+      return ordinarySend(payload, timeoutMs);
+    } finally {
+      ordinarySends--;
+    }
+  }
+
+  private SendResult ordinarySend(byte[] payload, Long timeoutMs) {
     sendBuffer();
+    if (maxSize > 0 && reserving && (timeoutMs != null || creditBytes > 0)) {
+      // The credit left would count against this send (S-EXT-RESERVE): give it back first, after
+      // the reserved frames that used some of it. Waiting for the reset keeps the credit this
+      // side mirrors exact; a stream that breaks meanwhile fails this send at once. A blocking
+      // send gives back even a reservation holding nothing: it waits for room at the server
+      // behind this stream's next top-up, which would take the room first. (A non-blocking send
+      // is answered at once: a reservation holding nothing takes no room from it.)
+      reserve(0, 0);
+      awaitResets();
+    }
+    int stream = generation;
     Send.Builder send = Send.newBuilder().setFirstSeq(nextSeq++).addPayloads(UnsafeByteOperations.unsafeWrap(payload));
     if (timeoutMs != null) {
       send.setWait(true).setTimeoutMs(timeoutMs);
@@ -310,11 +347,13 @@ final class PipelinedProducer {
     Frame frame = new Frame(List.of(payload), false, timeoutMs != null);
     unconfirmed.addLast(frame);
     out.onNext(ClientFrame.newBuilder().setSend(send).build());
-    while (frame.answer == null && failure == null) {
+    while (frame.answer == null && brokenGeneration < stream) {
       awaitChange();
     }
     if (frame.answer == null) {
-      raiseLost(); // the stream broke: this payload is among the unconfirmed ones
+      // The stream broke: this payload is among the unconfirmed ones, raised here or (when
+      // another caller raised them first) to that caller; then this send fails with the cause.
+      throw streamBroke(stream);
     }
     SendResults r = frame.answer;
     switch (r.getResults(0)) {
@@ -366,21 +405,38 @@ final class PipelinedProducer {
     out.onNext(ClientFrame.newBuilder().setReserve(Reserve.newBuilder().setBytes(bytes).setMessages(messages)).build());
   }
 
+  /**
+   * Waits for the answers to the Reserve frames sent. Ends as soon as the stream breaks, even when
+   * another caller already raised that failure (then it fails with the same cause).
+   */
   private void awaitResets() {
+    int stream = generation;
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_TIMEOUT_MS);
-    while (resetsDue > 0 && failure == null) {
-      if (System.nanoTime() > deadline) {
+    while (resetsDue > 0 && brokenGeneration < stream) {
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
         throw new ChannelTimeoutException("the server did not answer a Reserve within " + ANSWER_TIMEOUT_MS + " ms");
       }
-      awaitChange();
+      awaitChange(left);
     }
-    if (failure != null) {
-      RuntimeException f = failure;
+    if (brokenGeneration >= stream) {
+      throw streamBroke(stream);
+    }
+  }
+
+  /**
+   * A stream this caller waited on broke: raises what it left unconfirmed if nobody did yet, and
+   * forgets the stream (the next send opens another).
+   *
+   * @return the cause, to throw, when there was nothing left to raise
+   */
+  private RuntimeException streamBroke(int stream) {
+    if (stream == generation && failure != null) {
       raiseLost();
       out = null;
       failure = null;
-      throw f;
     }
+    return brokenCause;
   }
 
   private void ensureOpen() {
@@ -432,6 +488,15 @@ final class PipelinedProducer {
   private void awaitChange() {
     try {
       changed.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted while waiting for the server", e);
+    }
+  }
+
+  private void awaitChange(long nanos) {
+    try {
+      changed.awaitNanos(nanos);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("interrupted while waiting for the server", e);
@@ -521,6 +586,8 @@ final class PipelinedProducer {
           return;
         }
         failure = cause;
+        brokenGeneration = stream;
+        brokenCause = cause;
         for (Frame f : unconfirmed) {
           if (f.reserved) {
             lost.addAll(f.payloads);

@@ -124,20 +124,10 @@ final class ChannelQueue {
 
   /** Non-blocking send (S-SEND-1..5). The payload has already been validated for its kind. */
   SendResult send(Buffer payload) {
-    return send(payload, null);
-  }
-
-  /**
-   * Non-blocking send by the holder of a subscription: its own reservation is not counted against
-   * it (S-EXT-RESERVE).
-   *
-   * @param ownSubscription the sender's subscription id, or {@code null}
-   */
-  SendResult send(Buffer payload, String ownSubscription) {
     if (closed) {
       return SendResult.CLOSED;
     }
-    if (!fits(payload.length(), reservations.get(ownSubscription))) {
+    if (!fits(payload.length())) {
       return SendResult.BUSY;
     }
     enqueue(payload);
@@ -150,13 +140,8 @@ final class ChannelQueue {
    * {@code OK} or {@code CLOSED}; fails with TIMEOUT, or TOO_LARGE at once when it can never fit.
    */
   Future<SendResult> sendWait(Buffer payload, long timeoutMs) {
-    return sendWait(payload, timeoutMs, null);
-  }
-
-  /** Blocking send by the holder of a subscription (see {@link #send(Buffer, String)}). */
-  Future<SendResult> sendWait(Buffer payload, long timeoutMs, String ownSubscription) {
     int n = payload.length();
-    return sendAllWait(List.of(payload), timeoutMs, ownSubscription).transform(ar -> {
+    return sendAllWait(List.of(payload), timeoutMs).transform(ar -> {
       if (ar.failed()) {
         return Future.failedFuture(ar.cause());
       }
@@ -179,11 +164,6 @@ final class ChannelQueue {
    * Fails with TOO_LARGE at once, enqueueing nothing, when one of them can never fit.
    */
   Future<SendAllResult> sendAllWait(List<Buffer> payloads, long timeoutMs) {
-    return sendAllWait(payloads, timeoutMs, null);
-  }
-
-  /** Blocking sends by the holder of a subscription (see {@link #send(Buffer, String)}). */
-  Future<SendAllResult> sendAllWait(List<Buffer> payloads, long timeoutMs, String ownSubscription) {
     int total = payloads.size();
     if (closed) {
       return Future.succeededFuture(new SendAllResult(0, total, true, false));
@@ -197,7 +177,7 @@ final class ChannelQueue {
         }
       }
     }
-    PendingSend pending = new PendingSend(payloads, ownSubscription);
+    PendingSend pending = new PendingSend(payloads);
     // Earlier waiting senders go first, even when these payloads would fit now.
     if (senders.isEmpty() && admit(pending)) {
       dispatch();
@@ -232,8 +212,7 @@ final class ChannelQueue {
 
   /** Enqueues the sender's next payloads while they fit. @return whether all of them are in */
   private boolean admit(PendingSend s) {
-    Reservation own = reservations.get(s.ownSubscription);
-    while (s.next < s.payloads.size() && fits(s.payloads.get(s.next).length(), own)) {
+    while (s.next < s.payloads.size() && fits(s.payloads.get(s.next).length())) {
       enqueue(s.payloads.get(s.next++));
     }
     return s.next == s.payloads.size();
@@ -249,16 +228,15 @@ final class ChannelQueue {
 
   /**
    * Backpressure (S-SEND-2, S-EXT-RESERVE): the queued bytes, the bytes pushed and not
-   * acknowledged, and the room reserved by others all count as taken.
-   *
-   * @param own the sender's own reservation (not counted against it), or {@code null}
+   * acknowledged, and every reservation all count as taken. That includes the sender's own
+   * reservation when the sender is a stream holding one: a send outside its credit goes into
+   * room nobody holds, or the channel could hold max_size plus that credit (issue 15). A stream
+   * that wants such a send to fit gives its credit back first (Reserve 0, which its stream
+   * applies before the send: frames of one stream reach this owner in order).
    */
-  private boolean fits(int n, Reservation own) {
-    if (maxSize > 0) {
-      long others = reservedBytes - (own == null ? 0 : own.heldBytes);
-      if (size + inFlightBytes + others + n > maxSize) {
-        return false;
-      }
+  private boolean fits(int n) {
+    if (maxSize > 0 && size + inFlightBytes + reservedBytes + n > maxSize) {
+      return false;
     }
     return fitsBudget(n + MemoryBudget.MESSAGE_OVERHEAD);
   }
@@ -729,15 +707,12 @@ final class ChannelQueue {
   /** A blocked send of one or more payloads; {@code next} is the first one not enqueued yet. */
   private static final class PendingSend {
     final List<Buffer> payloads;
-    /** The sender's subscription id, whose reservation is not counted against it; or null. */
-    final String ownSubscription;
     int next;
     Promise<SendAllResult> promise;
     long timer = -1;
 
-    PendingSend(List<Buffer> payloads, String ownSubscription) {
+    PendingSend(List<Buffer> payloads) {
       this.payloads = payloads;
-      this.ownSubscription = ownSubscription;
     }
 
     SendAllResult result(boolean closed, boolean timedOut) {

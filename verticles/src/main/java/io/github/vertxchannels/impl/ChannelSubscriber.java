@@ -192,12 +192,15 @@ public final class ChannelSubscriber {
   }
 
   /**
-   * A send by this subscription's holder: its own reservation does not count against it.
+   * An ordinary send by this subscription's holder. It counts every reservation as taken,
+   * this subscription's too (S-EXT-RESERVE): a holder that wants it to fit gives its credit back
+   * first with {@link #reserve}{@code (0, 0)}. Both travel to the owner's address from this
+   * context, so the owner applies them in the order they were made.
    *
    * @param timeoutMs how long to wait for room, or {@code null} not to wait
    */
   public Future<io.github.vertxchannels.SendResult> send(Buffer payload, Long timeoutMs) {
-    return channels.send(channelId, payload, timeoutMs, subscriptionId);
+    return timeoutMs == null ? channels.send(channelId, payload) : channels.send(channelId, payload, timeoutMs);
   }
 
   /**

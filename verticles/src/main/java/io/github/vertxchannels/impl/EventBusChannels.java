@@ -143,20 +143,6 @@ public final class EventBusChannels implements Channels {
     return request(channelId, ChannelAddresses.ACTION_SEND, payload, options).map(EventBusChannels::sendResult);
   }
 
-  /**
-   * A send by the holder of a subscription (a gRPC stream): its own reservation is not counted
-   * against it (S-EXT-RESERVE).
-   *
-   * @param timeoutMs how long to wait for room ({@code null}: do not wait)
-   */
-  public Future<SendResult> send(String channelId, Buffer payload, Long timeoutMs, String ownSubscription) {
-    DeliveryOptions options = Codecs.payloadOptions().addHeader(ChannelAddresses.SUBSCRIPTION, ownSubscription);
-    if (timeoutMs != null) {
-      options.addHeader(ChannelAddresses.TIMEOUT, Long.toString(timeoutMs)).setSendTimeout(replyTimeout(timeoutMs));
-    }
-    return request(channelId, ChannelAddresses.ACTION_SEND, payload, options).map(EventBusChannels::sendResult);
-  }
-
   /** Blocking sends of a batch to a channel by id, in one request (S-EXT-SENDWAIT). */
   public Future<SendAllResult> sendAll(String channelId, List<Buffer> payloads, long timeoutMs) {
     if (payloads.isEmpty()) {

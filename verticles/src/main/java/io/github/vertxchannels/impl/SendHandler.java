@@ -52,13 +52,11 @@ final class SendHandler extends OwnerHandler {
 
   private void enqueue(Message<Object> message, ChannelQueue channel, Buffer payload) {
     String timeout = message.headers().get(ChannelAddresses.TIMEOUT);
-    // A stream's own reservation does not count against its own sends (S-EXT-RESERVE).
-    String own = message.headers().get(ChannelAddresses.SUBSCRIPTION);
     if (timeout == null) {
-      reply(message, channel.send(payload, own));
+      reply(message, channel.send(payload));
     } else {
       long timeoutMs = longHeader(message, ChannelAddresses.TIMEOUT, -1);
-      replyWith(message, channel.sendWait(payload, timeoutMs, own), SendHandler::reply);
+      replyWith(message, channel.sendWait(payload, timeoutMs), SendHandler::reply);
     }
   }
 

@@ -56,17 +56,63 @@ class ProducerCreditTest extends GrpcServerTestBase {
   }
 
   @Test
-  @DisplayName("S-EXT-RESERVE: a stream's own reservation does not count against its own non-reserved sends")
-  void own_unreserved_send_not_blocked_by_own_reservation() {
+  @DisplayName("S-EXT-RESERVE, S-SEND-2: a raw stream holding credit cannot over-book with ordinary Sends: the excess is BUSY, size + reserved stays <= max_size")
+  void own_reservation_counts_against_own_ordinary_sends() {
     String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
-    RawStream producer = openReserving(id, 600, 10);
-    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 600, 10, true);
-    producer.send(ClientFrame.newBuilder().setSend(Send.newBuilder().setFirstSeq(1)
-      .addPayloads(ByteString.copyFrom(new byte[300]))).build());
-    assertEquals(SendResult.SEND_RESULT_OK,
-      producer.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults().getResults(0));
-    assertEquals(SendResult.SEND_RESULT_BUSY, unarySend(id, 300), "300 queued + 600 reserved + 300 > 1000");
-    assertEquals(SendResult.SEND_RESULT_OK, unarySend(id, 100), "300 + 600 + 100 fits exactly");
+    // An attacker holds 600 of credit, then sends ordinary (not reserved) Sends by hand.
+    RawStream attacker = openReserving(id, 600, 10);
+    assertCredit(attacker.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 600, 10, true);
+    List<SendResult> results = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      attacker.send(ordinarySend(1 + i, 100, false, 0));
+      results.add(attacker.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults().getResults(0));
+      ChannelInfo info = info(id);
+      assertTrue(info.getSize() + info.getReservedBytes() <= 1000, "never over-booked: " + info);
+    }
+    List<SendResult> expected = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      expected.add(i < 4 ? SendResult.SEND_RESULT_OK : SendResult.SEND_RESULT_BUSY);
+    }
+    assertEquals(expected, results, "400 queued + 600 reserved fill the channel: the rest is busy");
+    ChannelInfo info = info(id);
+    assertEquals(List.of(400L, 600L), List.of(info.getSize(), info.getReservedBytes()));
+    assertEquals(SendResult.SEND_RESULT_BUSY, unarySend(id, 1), "another client sees the channel full");
+    // A blocking ordinary Send does not fit beside its own reservation either: it waits, then times out.
+    attacker.send(ordinarySend(11, 100, true, 200));
+    assertEquals(SendResult.SEND_RESULT_TIMEOUT,
+      attacker.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults().getResults(0));
+    // Its credit still lets it fill the channel exactly, never beyond.
+    attacker.send(reservedSend(12, 6, 100));
+    assertTrue(attacker.nextFrame(ServerFrame.FrameCase.SEND_RESULTS).getSendResults().getResultsList().stream()
+      .allMatch(r -> r == SendResult.SEND_RESULT_OK));
+    info = info(id);
+    assertEquals(List.of(1000L, 0L), List.of(info.getSize(), info.getReservedBytes()));
+  }
+
+  @Test
+  @DisplayName("S-EXT-RESERVE: frames of one stream apply in order: a Reserve(0, 0) right before an ordinary Send gives the room back first")
+  void reserve_zero_then_ordinary_send_applies_in_order() {
+    String id = create(ChannelKind.CHANNEL_KIND_BYTES, 1000);
+    RawStream producer = openReserving(id, 1000, 10);
+    assertCredit(producer.nextFrame(ServerFrame.FrameCase.SEND_CREDIT), 1000, 10, true);
+    // Not waiting for the reset in between: the server must still apply the Reserve first.
+    producer.send(reserve(0, 0));
+    producer.send(ordinarySend(1, 1000, true, 20_000));
+    // The reset and the result come from different places at the server: in either order.
+    SendCredit reset = null;
+    SendResults result = null;
+    while (reset == null || result == null) {
+      ServerFrame f = producer.nextFrame();
+      if (f.getFrameCase() == ServerFrame.FrameCase.SEND_CREDIT) {
+        reset = f.getSendCredit();
+      } else if (f.getFrameCase() == ServerFrame.FrameCase.SEND_RESULTS) {
+        result = f.getSendResults();
+      }
+    }
+    assertEquals(List.of(0L, 0, true), List.of(reset.getBytes(), reset.getMessages(), reset.getReset()));
+    assertEquals(SendResult.SEND_RESULT_OK, result.getResults(0), "the whole channel was given back before the Send");
+    ChannelInfo info = info(id);
+    assertEquals(List.of(1000L, 0L), List.of(info.getSize(), info.getReservedBytes()));
   }
 
   @Test
@@ -275,6 +321,15 @@ class ProducerCreditTest extends GrpcServerTestBase {
 
   static ClientFrame reserve(long bytes, int messages) {
     return ClientFrame.newBuilder().setReserve(Reserve.newBuilder().setBytes(bytes).setMessages(messages)).build();
+  }
+
+  /** An ordinary (not reserved) Send of one payload; blocking when {@code wait}. */
+  static ClientFrame ordinarySend(long seq, int length, boolean wait, long timeoutMs) {
+    Send.Builder send = Send.newBuilder().setFirstSeq(seq).addPayloads(ByteString.copyFrom(new byte[length]));
+    if (wait) {
+      send.setWait(true).setTimeoutMs(timeoutMs);
+    }
+    return ClientFrame.newBuilder().setSend(send).build();
   }
 
   static ClientFrame reservedSend(long firstSeq, int count, int length) {

@@ -47,7 +47,9 @@ import java.util.function.Consumer;
  * connection's pending-bytes budget. Producer credit (S-EXT-RESERVE): Reserve frames go to the
  * owner, which reserves room for this stream and pushes SendCredit grants; the session mirrors
  * the credit the client holds, so that a reserved Send beyond it is refused here (nothing of it
- * enqueued) and a reserved Send within it is enqueued by the owner without a room check.
+ * enqueued) and a reserved Send within it is enqueued by the owner without a room check. An
+ * ordinary Send counts every reservation as taken, this stream's own too; frames are forwarded to
+ * the owner in the order they were read, so a Reserve(0) before it gives the room back first.
  *
  * <p>Confined to the call's event loop.
  */
@@ -258,7 +260,8 @@ final class StreamSession implements ChannelSubscriber.Listener {
       Buffer buffer = Buffer.buffer(payload.toByteArray());
       Future<io.github.vertxchannels.SendResult> sent;
       try {
-        // Sent as this stream's: its own reservation does not count against it (S-EXT-RESERVE).
+        // Counts this stream's own reservation too (S-EXT-RESERVE): a Reserve(0) read before
+        // this frame was forwarded to the owner first, on the same address, so it applies first.
         sent = subscriber.send(buffer, send.getWait() ? Long.valueOf(send.getTimeoutMs()) : null);
       } catch (RuntimeException e) {
         sent = Future.failedFuture(e);
