@@ -105,13 +105,31 @@ class PipelinedSendTest extends GrpcServerTestBase {
     assertEquals(SendResult.OK, ch.send(new byte[] {0}));
     ch.flush(); // the stream holds credit now
     client().byteChannel(ch.id()).close();
+    // Whatever the timing (the server's CLOSED answers may come back while this loop runs, and a
+    // loaded machine may let the idle credit go first): every send reported OK that the server
+    // could not enqueue is raised, with its message, at a later send or at flush; none is lost.
+    List<Integer> okd = new ArrayList<>();
+    List<Integer> raised = new ArrayList<>();
     for (int i = 1; i <= 5; i++) {
-      assertEquals(SendResult.OK, ch.send(new byte[] {(byte) i}), "credit held: OK at once");
+      try {
+        SendResult r = ch.send(new byte[] {(byte) i});
+        if (r == SendResult.OK) {
+          okd.add(i);
+        } else {
+          assertEquals(SendResult.CLOSED, r, "without credit: the server's answer");
+        }
+      } catch (UnconfirmedSendsException e) {
+        assertTrue(e.closed(), e.getMessage());
+        e.messages().forEach(m -> raised.add((int) m[0]));
+      }
     }
-    UnconfirmedSendsException e = assertThrows(UnconfirmedSendsException.class, ch::flush);
-    assertTrue(e.closed(), e.getMessage());
-    assertEquals(5, e.messages().size());
-    assertArrayEquals(new byte[] {1}, e.messages().get(0));
+    try {
+      ch.flush();
+    } catch (UnconfirmedSendsException e) {
+      assertTrue(e.closed(), e.getMessage());
+      e.messages().forEach(m -> raised.add((int) m[0]));
+    }
+    assertEquals(okd, raised, "every OK'd message raised, in order");
     assertEquals(SendResult.CLOSED, ch.send(new byte[] {9}), "then: closed");
   }
 
