@@ -172,3 +172,18 @@ async def test_aio_stream_broken_mid_pipeline_reports_unconfirmed_sends__S_EXT_R
         except SendFailed:
             pass
         server.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("first_seq,payloads", [
+    (1, [b""]), (127, [b"a"]), (128, [b"x" * 127, b"", b"y" * 128]), (2**40, [b"z"] * 600),
+    (3, [bytes(range(256)) * 300]), (9, []),
+])
+def test_hand_built_reserved_send_frame_is_the_protobuf_encoding__S_EXT_RESERVE(first_seq, payloads):
+    from vertx_channels._produce import reserved_send_frame
+    from vertx_channels._proto.vertx.channels.v1 import channels_pb2 as pb
+    frame = reserved_send_frame(first_seq, payloads)
+    expected = pb.ClientFrame(send=pb.Send(first_seq=first_seq, payloads=payloads, reserved=True))
+    assert frame == expected.SerializeToString()
+    parsed = pb.ClientFrame.FromString(frame)
+    assert parsed.send.first_seq == first_seq and parsed.send.reserved
+    assert list(parsed.send.payloads) == payloads

@@ -35,7 +35,7 @@ import asyncio
 import collections
 import threading
 import time
-from typing import (Any, AsyncIterator, Callable, Deque, Iterator, List, Optional, Tuple,
+from typing import (Any, AsyncIterator, Callable, Deque, Dict, Iterator, List, Optional, Tuple,
                     Union)
 
 import grpc
@@ -68,6 +68,59 @@ STREAM_IDLE_S = 5.0
 FLUSH_WAIT_S = 30.0
 
 _RESULT_NAMES = {v: k[len("SEND_RESULT_"):].lower() for k, v in pb.SendResult.items()}
+
+# The producer stream's frames are serialized here, not by grpcio: a reserved Send frame is built
+# by hand in the protobuf wire format (one join of the payloads, where pb.Send(payloads=...) and
+# SerializeToString copied each payload twice), and grpcio is given the bytes as they are.
+STREAM_METHOD = "/vertx.channels.v1.ChannelService/Stream"
+
+
+def stream_call(grpc_channel: Any) -> Any:
+    """The Stream method with frames passed as bytes (sync or asyncio channel alike)."""
+    return grpc_channel.stream_stream(STREAM_METHOD, request_serializer=None,
+                                      response_deserializer=pb.ServerFrame.FromString)
+
+
+def _serialized(frame: Any) -> bytes:
+    data: bytes = frame.SerializeToString()
+    return data
+
+
+def _varint(n: int) -> bytes:
+    out = bytearray()
+    while n > 0x7F:
+        out.append((n & 0x7F) | 0x80)
+        n >>= 7
+    out.append(n)
+    return bytes(out)
+
+
+_PREFIXES: Dict[int, bytes] = {}  # payload length -> the field tag and length before it (a bounded cache)
+
+
+def _payload_prefix(n: int) -> bytes:
+    prefix = _PREFIXES.get(n)
+    if prefix is None:
+        prefix = b"\x12" + _varint(n)  # Send.payloads = 2, length-delimited
+        if len(_PREFIXES) < 4096:
+            _PREFIXES[n] = prefix
+    return prefix
+
+
+def reserved_send_frame(first_seq: int, payloads: List[bytes]) -> bytes:
+    """ClientFrame{send: Send{first_seq, payloads, reserved: true}} in the wire format."""
+    parts: List[bytes] = [b"", b"\x08" + _varint(first_seq)]  # Send.first_seq = 1
+    size = len(parts[1]) + 2
+    prefix = _payload_prefix
+    for p in payloads:
+        n = len(p)
+        head = prefix(n)
+        parts.append(head)
+        parts.append(p)
+        size += len(head) + n
+    parts.append(b"\x28\x01")  # Send.reserved = 5, true
+    parts[0] = b"\x2a" + _varint(size)  # ClientFrame.send = 5, length-delimited
+    return b"".join(parts)
 
 
 class _Exact:
@@ -159,10 +212,10 @@ class ProducerCore:
         self.over = False  # the call ended (cleanly or not)
         self.ending = False  # the writer half-closed the call (idle)
 
-    def open_frame(self) -> "pb.ClientFrame":
-        return pb.ClientFrame(open=pb.OpenStream(
+    def open_frame(self) -> bytes:
+        return _serialized(pb.ClientFrame(open=pb.OpenStream(
             channel_id=self.channel_id, expected_kind=self.kind.proto,
-            reserve_bytes=self.target[0], reserve_messages=self.target[1]))
+            reserve_bytes=self.target[0], reserve_messages=self.target[1])))
 
     # -- the application's side ----------------------------------------------------------------
 
@@ -218,13 +271,15 @@ class ProducerCore:
 
     # -- the writer's side ---------------------------------------------------------------------
 
-    def next_frame(self) -> Optional["pb.ClientFrame"]:
-        """The next frame to write (consecutive reserved payloads coalesced), or None."""
+    def next_frame(self) -> Optional[bytes]:
+        """The next frame to write, serialized (consecutive reserved payloads coalesced), or
+        None."""
         if not self.outbox:
             return None
         head = self.outbox.popleft()
         if isinstance(head, _Reserve):
-            return pb.ClientFrame(reserve=pb.Reserve(bytes=head.bytes, messages=head.messages))
+            return _serialized(pb.ClientFrame(reserve=pb.Reserve(bytes=head.bytes,
+                                                                 messages=head.messages)))
         seq = self.next_seq
         if isinstance(head, _Exact):
             self.next_seq += 1
@@ -234,7 +289,7 @@ class ProducerCore:
             else:
                 send = pb.Send(first_seq=seq, payloads=[head.payload], wait=True,
                                timeout_ms=head.timeout_ms)
-            return pb.ClientFrame(send=send)
+            return _serialized(pb.ClientFrame(send=send))
         batch = [head]
         nbytes = len(head[1])
         outbox = self.outbox
@@ -247,8 +302,7 @@ class ProducerCore:
             nbytes += len(nxt[1])
         self.next_seq += len(batch)
         self.inflight.append((seq, batch))
-        return pb.ClientFrame(send=pb.Send(first_seq=seq, payloads=[p for _, p in batch],
-                                           reserved=True))
+        return reserved_send_frame(seq, [p for _, p in batch])
 
     # -- the server's side ---------------------------------------------------------------------
 
@@ -431,6 +485,7 @@ class SyncProducer:
         self._burst = _Burst()
         self._count = 0  # sends accepted so far (the index of the next one)
         self._writer_waiting = False
+        self._stream_call = stream_call(client._grpc)
 
     # -- the application's side ----------------------------------------------------------------
 
@@ -554,7 +609,7 @@ class SyncProducer:
         st = _SyncStream(ProducerCore(self._id, self._kind, self._failures, reserve))
         self._stream = st
         try:
-            st.call = self._client._stub.Stream(self._requests(st))
+            st.call = self._stream_call(self._requests(st))
         except ValueError:  # grpcio: the channel is closed
             self._stream = None
             self._client._check_open()
@@ -563,7 +618,7 @@ class SyncProducer:
                          name=f"vertx-channels-produce-{self._id[:12]}").start()
         return st
 
-    def _requests(self, st: _SyncStream) -> Iterator["pb.ClientFrame"]:
+    def _requests(self, st: _SyncStream) -> Iterator[bytes]:
         core = st.core
         yield core.open_frame()
         cond = self._cond
@@ -638,6 +693,7 @@ class AioProducer:
         self._failures = Failures()
         self._burst = _Burst()
         self._count = 0
+        self._stream_call = stream_call(client._grpc)
 
     async def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
         if self._failures.items:
@@ -751,11 +807,11 @@ class AioProducer:
     def _open(self, reserve: Tuple[int, int]) -> _AioStream:
         st = _AioStream(ProducerCore(self._id, self._kind, self._failures, reserve))
         self._stream = st
-        st.call = self._client._stub.Stream(self._requests(st))
+        st.call = self._stream_call(self._requests(st))
         st.reader = asyncio.ensure_future(self._read(st))
         return st
 
-    async def _requests(self, st: _AioStream) -> AsyncIterator["pb.ClientFrame"]:
+    async def _requests(self, st: _AioStream) -> AsyncIterator[bytes]:
         # Frames are produced by this generator (grpc.aio pulls it), never written with
         # call.write(), which can hang when the server ends the call meanwhile.
         core = st.core
