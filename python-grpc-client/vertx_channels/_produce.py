@@ -15,7 +15,10 @@ How a send travels
   (the contract's meaning of a send that returned). The payload is queued; the request iterator
   takes everything queued each time grpcio asks for the next frame and sends it as one ``Send``
   frame with ``reserved = true`` (at most ``FRAME_MESSAGES`` payloads / ``FRAME_BYTES`` bytes).
-  A send that finds no credit asks the server exactly (a non-reserved frame and its result), so
+  Frames are serialized here (a reserved Send frame by hand: one join of its payloads) and
+  handed to grpcio as bytes. A send that finds the credit used up while reserved sends are
+  unconfirmed waits for their confirmations, which top the credit up (``credit_coming``). A send
+  that still finds no credit asks the server exactly (a non-reserved frame and its result), so
   ``ChannelBusy`` is never spurious and a waiting send waits in the server (S-EXT-SENDWAIT).
 * **Idle**: once everything sent was confirmed and no send came for ``LINGER_S``, the credit is
   given back (``Reserve(0)``): a producer that pauses holds no room other senders could use.
@@ -48,9 +51,12 @@ from ._proto.vertx.channels.v1 import channels_pb2 as pb
 # the room left in a bounded channel), so this is the most one channel object keeps in flight.
 RESERVE_BYTES = 4 * MiB
 RESERVE_MESSAGES = 4096
-# The most one reserved Send frame carries (a larger single payload travels alone).
+# The most one reserved Send frame carries (a larger single payload travels alone). The server
+# enqueues a frame only once it has all of it, and tops the credit up from what it enqueued: with
+# 4 MiB of credit (the server's default cap), 512 KiB frames keep more of it moving than 1 MiB
+# ones (measured: +10-30% at 64 KiB payloads; 256 KiB frames cost more per frame than they gain).
 FRAME_MESSAGES = 512
-FRAME_BYTES = 1 * MiB
+FRAME_BYTES = 512 * 1024
 # Burst detection: this many sends in a row, each started within BURST_GAP_S of the previous
 # send's return, switch to reserved pipelining. The gap is far shorter than any network or
 # process round trip (a tight Python loop measures 10-30 us between sends): only a tight loop
@@ -230,6 +236,19 @@ class ProducerCore:
         self.outbox.append((index, payload))
         self.reserved_queued += 1
         return True
+
+    def credit_coming(self, n: int) -> bool:
+        """No credit for a payload of ``n`` bytes now, but reserved sends are unconfirmed: the
+        server tops the credit up as it enqueues them (while the channel has room), so a burst
+        that used all its credit waits for that rather than sending exactly. An exact send would
+        wait a round trip behind the pipeline anyway, and give the credit back first on a bounded
+        channel (before_exact), then reserve again: the burst would stop and restart every time
+        its credit ran out. Once every reserved send is confirmed and still no credit came, the
+        channel is full (or the payload larger than the credit can be): the exact send decides,
+        so ChannelBusy is never spurious."""
+        return (self.reserved_queued > 0 and (self.credit_messages < 1 or self.credit_bytes < n)
+                and n <= self.target[0] and not self.pending_resets and not self.over
+                and not self.closed)
 
     def add_exact(self, entry: _Exact) -> None:
         self.outbox.append(entry)
@@ -522,6 +541,13 @@ class SyncProducer:
                         if remaining <= 0:
                             break
                         self._cond.wait(remaining)
+                if core.credit_coming(len(payload)):
+                    deadline = time.monotonic() + FLUSH_WAIT_S
+                    while core.credit_coming(len(payload)):
+                        remaining = deadline - time.monotonic()
+                        if remaining <= 0:
+                            break
+                        self._cond.wait(remaining)
                 if core.try_reserved(self._count, payload):
                     self._count += 1
                     if self._writer_waiting:
@@ -720,6 +746,9 @@ class AioProducer:
                 # the answer to our Reserve is one round trip away: wait for it
                 await self._wait(lambda core: not (core.pending_resets and core.reserving),
                                  FLUSH_WAIT_S)
+            if st.core.credit_coming(len(payload)):
+                n = len(payload)
+                await self._wait(lambda core: not core.credit_coming(n), FLUSH_WAIT_S, fail=False)
             if st.core.try_reserved(self._count, payload):
                 self._count += 1
                 if not st.wake.is_set():
