@@ -172,3 +172,46 @@ async def test_aio_stream_broken_mid_pipeline_reports_unconfirmed_sends__S_EXT_R
         except SendFailed:
             pass
         server.__exit__(None, None, None)
+
+
+def assert_no_exact_send_after_the_first_reserved(sends):
+    first = next(i for i, s in enumerate(sends) if s.reserved)
+    assert [(s.first_seq, len(s.payloads)) for s in sends[first:] if not s.reserved] == []
+
+
+def test_burst_that_used_up_its_credit_waits_for_the_top_up_not_an_exact_send__S_EXT_RESERVE(fake):
+    # the fake reserves at most 1 MiB per stream: 4 MiB of sends use the credit up several times
+    payloads = [bytes([i % 251]) * 65536 for i in range(64)]
+    with vertx_channels.connect(fake.target) as client:
+        ch = client.new_byte_channel()
+        assert ch.send_many(payloads) == 64
+        ch.flush()
+        sends = sends_of(fake)
+        assert_no_exact_send_after_the_first_reserved(sends)
+        assert drain(fake, ch.id) == payloads  # S-RECV-4
+
+
+async def test_aio_burst_that_used_up_its_credit_waits_for_the_top_up__S_EXT_RESERVE(fake):
+    payloads = [bytes([i % 251]) * 65536 for i in range(64)]
+    async with vertx_channels.aio.connect(fake.target) as client:
+        ch = await client.new_byte_channel()
+        assert await ch.send_many(payloads) == 64
+        await ch.flush()
+        sends = sends_of(fake)
+        assert_no_exact_send_after_the_first_reserved(sends)
+        assert drain(fake, ch.id) == payloads  # S-RECV-4
+
+
+@pytest.mark.parametrize("first_seq,payloads", [
+    (1, [b""]), (127, [b"a"]), (128, [b"x" * 127, b"", b"y" * 128]), (2**40, [b"z"] * 600),
+    (3, [bytes(range(256)) * 300]), (9, []),
+])
+def test_hand_built_reserved_send_frame_is_the_protobuf_encoding__S_EXT_RESERVE(first_seq, payloads):
+    from vertx_channels._produce import reserved_send_frame
+    from vertx_channels._proto.vertx.channels.v1 import channels_pb2 as pb
+    frame = reserved_send_frame(first_seq, payloads)
+    expected = pb.ClientFrame(send=pb.Send(first_seq=first_seq, payloads=payloads, reserved=True))
+    assert frame == expected.SerializeToString()
+    parsed = pb.ClientFrame.FromString(frame)
+    assert parsed.send.first_seq == first_seq and parsed.send.reserved
+    assert list(parsed.send.payloads) == payloads
