@@ -13,8 +13,8 @@ from vertx_channels import _prefetch, _produce
 @pytest.fixture(autouse=True)
 def bursts(monkeypatch):
     """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
-    burst does, not how fast a loop must be to make one); the prefetch is opt-in
-    (``_prefetch.ENABLED``, off by default) and on for these tests."""
+    burst does, not how fast a loop must be to make one); the prefetch
+    (``_prefetch.ENABLED``) is on for these tests whatever the default."""
     monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
     monkeypatch.setattr(_prefetch, "ENABLED", True)
 

@@ -15,13 +15,14 @@ import pytest
 import vertx_channels
 from vertx_channels import ByteChannelClosed, ChannelClosed
 from vertx_channels import _prefetch, _produce
+from vertx_channels._proto.vertx.channels.v1 import channels_pb2 as pb
 from conftest import wait_until
 
 @pytest.fixture(autouse=True)
 def bursts(monkeypatch):
     """Back-to-back calls count as a burst whatever the machine's speed (the tests check what a
-    burst does, not how fast a loop must be to make one); the prefetch is opt-in
-    (``_prefetch.ENABLED``, off by default) and on for these tests."""
+    burst does, not how fast a loop must be to make one); the prefetch
+    (``_prefetch.ENABLED``) is on for these tests whatever the default."""
     monkeypatch.setattr(_produce, "BURST_GAP_S", 1.0)
     monkeypatch.setattr(_prefetch, "ENABLED", True)
 
@@ -161,3 +162,62 @@ def test_try_receive_loop_drains_through_the_prefetch__S_RECV_1_S_RECV_4(client,
         other.send("late")
         other.flush()
         assert ch.try_receive() == "late"  # never "empty" with a message queued
+
+
+@pytest.mark.parametrize("second", ["unary", "iterator", "prefetching"])
+def test_a_prefetching_receiver_and_another_receiver_each_see_channel_order__S_EXT_REVOKE_S_RECV_4(
+        client, server_target, second):
+    """A per-call receiver in a prefetching loop shares a channel with a receiver on another
+    connection (exact unary receives, an iterator, or another prefetching per-call receiver),
+    fed by a numbered producer; both pause now and then (the prefetch holds messages while its
+    application is busy elsewhere, the other receiver wants one, the prefetch idles): each
+    receiver gets its messages in channel order, and together
+    exactly the messages sent."""
+    producer = client.new_byte_channel()
+    n = 3000
+    got = {"prefetching": [], "second": []}
+
+    def prefetching():
+        ch = client.byte_channel(producer.id)
+        while True:
+            try:
+                got["prefetching"].append(ch.receive_bytes())
+            except ByteChannelClosed:
+                return
+            if len(got["prefetching"]) % 50 == 0:
+                time.sleep(0.01)  # busy elsewhere: its prefetch holds messages meanwhile
+
+    def other():
+        with vertx_channels.connect(server_target, credit_messages=8) as c2:
+            ch = c2.byte_channel(producer.id)
+            if second == "iterator":
+                got["second"].extend(ch)
+                return
+            while True:
+                time.sleep(0.001)  # paces it: the prefetch opens uncontended between its receives
+                if second == "unary":
+                    r = c2._stub.Receive(pb.ReceiveRequest(channel_id=ch.id, timeout_ms=-1))
+                    if r.status == pb.RECEIVE_STATUS_CLOSED:
+                        return
+                    assert r.status == pb.RECEIVE_STATUS_MESSAGE
+                    got["second"].append(r.payload)
+                    continue
+                try:
+                    got["second"].append(ch.receive_bytes())
+                except ByteChannelClosed:
+                    return
+
+    threads = [threading.Thread(target=prefetching), threading.Thread(target=other)]
+    for t in threads:
+        t.start()
+    for i in range(0, n, 500):
+        producer.send_many(b"%06d" % j for j in range(i, i + 500))
+        producer.flush()
+        time.sleep(0.01)  # a pause: the prefetch may idle and give back (not a timing assertion)
+    producer.close()
+    for t in threads:
+        t.join(60)
+    assert not any(t.is_alive() for t in threads)
+    for name, seq in got.items():
+        assert all(a < b for a, b in zip(seq, seq[1:])), f"{name} saw messages out of channel order"
+    assert sorted(got["prefetching"] + got["second"]) == [b"%06d" % i for i in range(n)]

@@ -2,20 +2,30 @@
 ``async_receive``, ``try_receive``; a ``try_receive`` that opens a prefetch waits up to
 ``PRIME_WAIT_S`` for the server's first pushes of what the channel held).
 
-* **Exact** (the default, and always the first receive of a channel object): the unary
-  ``Receive`` / ``TryReceive`` calls (or the one-message stream of asyncio's waiting receive),
-  exactly as before.
+* **Exact** (always the first receive of a channel object, and everything when ``ENABLED`` is
+  False): the unary ``Receive`` / ``TryReceive`` calls (or the one-message stream of asyncio's
+  waiting receive), exactly as before.
 * **Prefetch** (a burst): when receives come back to back (the rule of the producer's bursts,
-  ``_produce.BURST_SENDS`` / ``BURST_GAP_S``), the channel object opens a consuming Stream with a
-  small credit window (``PREFETCH_MESSAGES`` messages, at most ``PREFETCH_BYTES`` bytes beyond the
-  largest message): the server pushes up to that many messages ahead, each receive takes the
-  oldest and acknowledges it at once (an Ack frame, no round trip), so a consumed message stops
-  counting for backpressure; credit is granted again every half window. The window is the
-  fairness bound: a bursting consumer holds at most that many messages other receivers cannot
-  take at that moment.
+  ``_produce.BURST_SENDS`` / ``BURST_GAP_S``), the channel object opens a consuming Stream marked
+  revocable, with a credit window of ``PREFETCH_MESSAGES`` messages (and ``PREFETCH_BYTES`` bytes
+  beyond the largest message): the server pushes up to that many messages ahead, each receive
+  takes the oldest under one lock (no frame, no thread hop), and what was handed out is
+  acknowledged with the credit every half window (and, when a receive finds the prefetch dry
+  and waits, once a quarter of it was used, or always on a bounded channel, where handed,
+  unacknowledged messages take room a producer may wait for).
+* **Order and fairness (S-EXT-REVOKE, S-RECV-4)**: while the prefetch holds messages it did not
+  hand out, the server serves no other receiver of the channel. One that wants a message makes
+  the server send this stream a Revoke: the reader stops handing out at once, sends an Ack for
+  what was handed and half-closes; the server puts the rest back at the head, in order, and
+  only then serves the other receiver, oldest first. So every receiver sees channel order and a
+  prefetch never keeps a message from a receiver that asks for it; after a revoke the object
+  stays exact for ``CONTENDED_S`` (as when Opened shows receivers already waiting). A prefetch
+  that does not answer within the server's revoke timeout (1 s) is ended by the server, its
+  messages going back to the head (at-least-once, as for a broken stream).
 * **Idle**: once no receive is waiting and none came for ``LINGER_S``, the stream is ended (a
   final Ack, then a half-close): the server returns every pushed, unacknowledged message to the
-  head of the channel in order (S-EXT-REDELIVER), where any receiver can take it. A broken
+  head of the channel in order (S-EXT-REDELIVER), where any receiver can take it; no other
+  receiver got a later message meanwhile (see above), so nobody sees them out of order. A broken
   stream does the same on the server's side, so a prefetched message is never lost.
 * A receive that must answer now (``try_receive``, ``receive(0)``) and finds the prefetch empty
   does not answer "empty" from it: a message may be on its way to the prefetch or queued in the
@@ -41,18 +51,16 @@ from ._base import RELEASE_WAIT_S, ConsumerWindow, Kind, MiB, ProtocolError, clo
 from ._produce import _Burst
 from ._proto.vertx.channels.v1 import channels_pb2 as pb
 
-PREFETCH_MESSAGES = 128
+PREFETCH_MESSAGES = 1024
 PREFETCH_BYTES = 1 * MiB
-# Off by default: a prefetch that is given back (idle, a try_receive, contention) returns its
-# messages to the head of the channel while other receivers may already hold later ones, so
-# those receivers can see messages out of channel order (found by
-# tests/test_concurrency_sync.py::test_mixed_receivers_iterators_and_receives). Until the
-# give-back keeps every receiver's order, per-call receives are exact unless this is set.
-ENABLED = False
+# On by default: the server's revoke-before-serve (S-EXT-REVOKE) keeps every receiver's order
+# when a prefetch is given back (idle, a try_receive, contention). False: every per-call
+# receive is exact.
+ENABLED = True
 LINGER_S = 0.005
 # A prefetch that opens while other receivers wait on the channel (or hold stream credit) is
-# ended at once, and receives stay exact for this long: prefetched messages given back to the
-# head would reach a competing consumer after later ones it already got (out of its order).
+# ended at once, and receives stay exact for this long; so after a Revoke: with a competing
+# consumer on the channel, a prefetch would be revoked again and again (each a round trip).
 CONTENDED_S = 1.0
 # How long a non-blocking receive that opened a prefetch waits for the server's first pushes
 # (messages the channel held when the stream opened; normally one round trip). Past it, the
@@ -79,6 +87,7 @@ class _Session:
         self.writer_untimed = False  # the writer waits without a timeout (a receive waits)
         self.opened_messages: Optional[int] = None  # messages queued when it opened
         self.primed = False  # a non-blocking receive waited for the first pushes (once)
+        self.bounded = True  # the channel has a max_size (known from Opened)
         self.wake: Optional[asyncio.Event] = None  # the asyncio driver's writer wake-up
         self.changed: Optional[asyncio.Event] = None
 
@@ -97,26 +106,46 @@ class _Session:
         receiver (see CONTENDED_S), so nothing is pushed to a prefetch that ends at once."""
         w = self.window
         return pb.ClientFrame(open=pb.OpenStream(channel_id=w.channel_id,
-                                                 expected_kind=w.kind.proto))
+                                                 expected_kind=w.kind.proto, revocable=True))
 
     def first_credit(self) -> "pb.ClientFrame":
         w = self.window
-        # PREFETCH_BYTES: Opened already granted the rest of the window's bytes (up to the
-        # largest message), see ConsumerWindow.feed
-        return pb.ClientFrame(credit=pb.Credit(messages=w.window_messages, bytes=PREFETCH_BYTES))
+        # Opened already granted bytes up to the largest message (ConsumerWindow.feed); the
+        # window is PREFETCH_BYTES more, so that the credit left covers any message until
+        # PREFETCH_BYTES were handed (see idle_frames).
+        w.window_bytes += PREFETCH_BYTES
+        return pb.ClientFrame(credit=pb.Credit(messages=w.window_messages,
+                                               bytes=2 * PREFETCH_BYTES))
+
+    def idle_frames(self) -> List["pb.ClientFrame"]:
+        """Ack + Credit when a receive finds the prefetch dry and is about to wait, but only
+        when the server may be waiting for them: on a bounded channel always (handed messages
+        not acknowledged take room, and a producer may wait for it), else when a quarter of the
+        messages or of the byte slack was used. Otherwise the credit left covers any message
+        and a frame would only cost a thread hop per wait (the consumer often outruns the
+        pushes)."""
+        w = self.window
+        if (not self.bounded and w._used_messages * 4 < w.window_messages
+                and w._used_bytes * 4 < PREFETCH_BYTES):
+            return []
+        return w.control_frames(idle=True)
 
     def push_after_take(self) -> bool:
-        """Queues the frames due after a message was taken; True when there are some. Acks go
-        out every half window, and at once when the prefetch ran dry (the consumer caught up)."""
+        """Queues the frames due after a message was taken; True when there are some. Ack and
+        credit go out every half window (the window bounds what is held unacknowledged), and
+        when a receive finds the prefetch dry and waits (``control_frames(idle=True)``): never
+        a frame per message."""
         if self.window.due:
             self.outbox.extend(self.window.control_frames(idle=False))
             return True
-        if self.window.buffered == 0:
-            frame = self.window.ack_frame()
-            if frame is not None:
-                self.outbox.append(frame)
-                return True
         return False
+
+    def revoked(self) -> None:
+        """The server's Revoke (another receiver wants a message, S-EXT-REVOKE): nothing more is
+        handed out from here; an Ack for what was handed goes out, then the half-close, and the
+        server gives everything else back to the head, for that receiver."""
+        self.outbox.extend(self.window.final_frames())
+        self.ending = True
 
     def failure(self, channel_id: str) -> BaseException:
         if self.error is not None:
@@ -184,6 +213,18 @@ class SyncPrefetcher:
 
     def receive(self, timeout_ms: int, exact: Callable[[int], bytes]) -> bytes:
         """A waiting receive (``timeout_ms`` < 0 = forever; 0 = answer now)."""
+        s = self._session
+        if s is not None and timeout_ms != 0:
+            # The fast path of a burst: one lock, a deque pop, no frame (acks every half window).
+            with self._cond:
+                if s is self._session:
+                    payload = s.window.take()
+                    if payload is not None:
+                        self._burst.last_send = time.monotonic()
+                        if s.window.due:
+                            s.outbox.extend(s.window.control_frames(idle=False))
+                            self._cond.notify_all()
+                        return payload
         s = self._begin(start=timeout_ms != 0)
         if s is None or timeout_ms == 0:
             payload = self._now(s)
@@ -357,7 +398,7 @@ class SyncPrefetcher:
                 if s.push_after_take():
                     self._cond.notify_all()
                 return payload
-            if s.window.at_end:
+            if s.window.at_end and not s.ending:  # once ending, the buffer was given back
                 raise closed_error(self._kind, self._id, "receive")
         self.end()
         return None
@@ -371,7 +412,7 @@ class SyncPrefetcher:
             if s.push_after_take():
                 self._cond.notify_all()
             return payload
-        if s.window.at_end:
+        if s.window.at_end and not s.ending:  # once ending, the buffer was given back
             raise closed_error(self._kind, self._id, "receive")
         if s.ending or s.end_requested:
             return _EXACT
@@ -379,7 +420,7 @@ class SyncPrefetcher:
             if self._session is s:
                 self._session = None
             raise s.failure(self._id)
-        frames = s.window.control_frames(idle=True)
+        frames = s.idle_frames()
         if frames:
             s.outbox.extend(frames)
             self._cond.notify_all()
@@ -429,9 +470,20 @@ class SyncPrefetcher:
         try:
             for frame in s.call:
                 with self._cond:
+                    if frame.WhichOneof("frame") == "revoke":
+                        if not s.ending:
+                            s.revoked()
+                        if self._session is s:
+                            self._session = None
+                        self._contended_until = time.monotonic() + CONTENDED_S
+                        self._cond.notify_all()
+                        for wake in self._wakers:
+                            wake()
+                        continue
                     s.outbox.extend(s.window.feed(frame))
                     if frame.WhichOneof("frame") == "opened":
                         s.opened_messages = frame.opened.info.messages
+                        s.bounded = frame.opened.info.max_size > 0
                         if _contended(frame):
                             s.end_requested = True
                             self._contended_until = time.monotonic() + CONTENDED_S
@@ -604,7 +656,7 @@ class AioPrefetcher:
             if s.push_after_take():
                 self._wake(s)
             return payload
-        if s.window.at_end:
+        if s.window.at_end and not s.ending:  # once ending, the buffer was given back
             raise closed_error(self._kind, self._id, "receive")
         await self.end()
         return None
@@ -615,7 +667,7 @@ class AioPrefetcher:
             if s.push_after_take():
                 self._wake(s)
             return payload
-        if s.window.at_end:
+        if s.window.at_end and not s.ending:  # once ending, the buffer was given back
             raise closed_error(self._kind, self._id, "receive")
         if s.ending or s.end_requested:
             return _EXACT
@@ -623,7 +675,7 @@ class AioPrefetcher:
             if self._session is s:
                 self._session = None
             raise s.failure(self._id)
-        frames = s.window.control_frames(idle=True)
+        frames = s.idle_frames()
         if frames:
             s.outbox.extend(frames)
             self._wake(s)
@@ -672,9 +724,19 @@ class AioPrefetcher:
                 frame = await s.call.read()
                 if frame is grpc.aio.EOF:
                     break
+                if frame.WhichOneof("frame") == "revoke":
+                    if not s.ending:
+                        s.revoked()
+                    if self._session is s:
+                        self._session = None
+                    self._contended_until = time.monotonic() + CONTENDED_S
+                    self._wake(s)
+                    s.changed.set()
+                    continue
                 s.outbox.extend(s.window.feed(frame))
                 if frame.WhichOneof("frame") == "opened":
                     s.opened_messages = frame.opened.info.messages
+                    s.bounded = frame.opened.info.max_size > 0
                     if _contended(frame):
                         s.end_requested = True
                         self._contended_until = time.monotonic() + CONTENDED_S

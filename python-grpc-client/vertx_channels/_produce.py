@@ -583,6 +583,11 @@ class SyncProducer:
         """flush(), and give the credit back (waiting for the server's answer): what every other
         operation on the channel object does first, so that it sees its own writes and other
         parties see no reservation of this idle producer."""
+        if self._stream is None and not self._failures.items:
+            # Nothing in flight, nothing to report (no lock: a send that returned set _stream
+            # first, under the GIL): a receive loop on a channel object that never sent pays
+            # nothing here.
+            return
         with self._cond:
             st = self._stream
             if st is None or (not st.core.reserving and st.core.settled):

@@ -13,7 +13,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n vertx/channels/v1/channels.proto\x12\x11vertx.channels.v1\"\xee\x01\n\x0b\x43hannelInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x10\n\x08max_size\x18\x04 \x01(\x04\x12\x0e\n\x06\x63losed\x18\x05 \x01(\x08\x12\x10\n\x08messages\x18\x06 \x01(\x04\x12\x19\n\x11waiting_receivers\x18\x07 \x01(\r\x12\x17\n\x0fwaiting_senders\x18\x08 \x01(\r\x12\x16\n\x0ereserved_bytes\x18\t \x01(\x04\x12\x17\n\x0fin_flight_bytes\x18\n \x01(\x04\"O\n\rCreateRequest\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x10\n\x08max_size\x18\x02 \x01(\x03\">\n\x0e\x43reateResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"Z\n\rAttachRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\">\n\x0e\x41ttachResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"T\n\x0bSendRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\"=\n\x0cSendResponse\x12-\n\x06result\x18\x01 \x01(\x0e\x32\x1d.vertx.channels.v1.SendResult\"\'\n\x11TryReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"8\n\x0eReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x12\n\ntimeout_ms\x18\x02 \x01(\x03\"T\n\x0fReceiveResponse\x12\x30\n\x06status\x18\x01 \x01(\x0e\x32 .vertx.channels.v1.ReceiveStatus\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\"\"\n\x0c\x43loseRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"\x0f\n\rCloseResponse\"!\n\x0bInfoRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"<\n\x0cInfoResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"f\n\x14SendToAddressRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\"\x17\n\x15SendToAddressResponse\"\xa0\x02\n\x0b\x43lientFrame\x12-\n\x04open\x18\x01 \x01(\x0b\x32\x1d.vertx.channels.v1.OpenStreamH\x00\x12+\n\x06\x63redit\x18\x02 \x01(\x0b\x32\x19.vertx.channels.v1.CreditH\x00\x12%\n\x03\x61\x63k\x18\x03 \x01(\x0b\x32\x16.vertx.channels.v1.AckH\x00\x12-\n\x07release\x18\x04 \x01(\x0b\x32\x1a.vertx.channels.v1.ReleaseH\x00\x12\'\n\x04send\x18\x05 \x01(\x0b\x32\x17.vertx.channels.v1.SendH\x00\x12-\n\x07reserve\x18\x06 \x01(\x0b\x32\x1a.vertx.channels.v1.ReserveH\x00\x42\x07\n\x05\x66rame\"\xc7\x01\n\nOpenStream\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x1f\n\x17initial_credit_messages\x18\x03 \x01(\r\x12\x1c\n\x14initial_credit_bytes\x18\x04 \x01(\x04\x12\x15\n\rreserve_bytes\x18\x05 \x01(\x04\x12\x18\n\x10reserve_messages\x18\x06 \x01(\r\")\n\x06\x43redit\x12\x10\n\x08messages\x18\x01 \x01(\r\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\x18\n\x03\x41\x63k\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\"\t\n\x07Release\"_\n\x04Send\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\x12\x10\n\x08reserved\x18\x05 \x01(\x08\"*\n\x07Reserve\x12\r\n\x05\x62ytes\x18\x01 \x01(\x04\x12\x10\n\x08messages\x18\x02 \x01(\r\"\xcb\x02\n\x0bServerFrame\x12+\n\x06opened\x18\x01 \x01(\x0b\x32\x19.vertx.channels.v1.OpenedH\x00\x12\x33\n\ndeliveries\x18\x02 \x01(\x0b\x32\x1d.vertx.channels.v1.DeliveriesH\x00\x12\x36\n\x0csend_results\x18\x03 \x01(\x0b\x32\x1e.vertx.channels.v1.SendResultsH\x00\x12/\n\x08released\x18\x04 \x01(\x0b\x32\x1b.vertx.channels.v1.ReleasedH\x00\x12\x32\n\x06\x63losed\x18\x05 \x01(\x0b\x32 .vertx.channels.v1.ChannelClosedH\x00\x12\x34\n\x0bsend_credit\x18\x06 \x01(\x0b\x32\x1d.vertx.channels.v1.SendCreditH\x00\x42\x07\n\x05\x66rame\"<\n\nSendCredit\x12\r\n\x05\x62ytes\x18\x01 \x01(\x04\x12\x10\n\x08messages\x18\x02 \x01(\r\x12\r\n\x05reset\x18\x03 \x01(\x08\"Q\n\x06Opened\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\x12\x19\n\x11max_message_bytes\x18\x02 \x01(\x04\"1\n\nDeliveries\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\"`\n\x0bSendResults\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12.\n\x07results\x18\x02 \x03(\x0e\x32\x1d.vertx.channels.v1.SendResult\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"/\n\x08Released\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\x12\x10\n\x08returned\x18\x02 \x01(\r\"\x0f\n\rChannelClosed*Z\n\x0b\x43hannelKind\x12\x1c\n\x18\x43HANNEL_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43HANNEL_KIND_TERM\x10\x01\x12\x16\n\x12\x43HANNEL_KIND_BYTES\x10\x02*\xcf\x01\n\nSendResult\x12\x1b\n\x17SEND_RESULT_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEND_RESULT_OK\x10\x01\x12\x14\n\x10SEND_RESULT_BUSY\x10\x02\x12\x16\n\x12SEND_RESULT_CLOSED\x10\x03\x12\x17\n\x13SEND_RESULT_TIMEOUT\x10\x04\x12\x19\n\x15SEND_RESULT_TOO_LARGE\x10\x05\x12\x17\n\x13SEND_RESULT_INVALID\x10\x06\x12\x15\n\x11SEND_RESULT_LIMIT\x10\x07*\x9c\x01\n\rReceiveStatus\x12\x1e\n\x1aRECEIVE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIVE_STATUS_MESSAGE\x10\x01\x12\x18\n\x14RECEIVE_STATUS_EMPTY\x10\x02\x12\x19\n\x15RECEIVE_STATUS_CLOSED\x10\x03\x12\x1a\n\x16RECEIVE_STATUS_TIMEOUT\x10\x04\x32\xe8\x05\n\x0e\x43hannelService\x12M\n\x06\x43reate\x12 .vertx.channels.v1.CreateRequest\x1a!.vertx.channels.v1.CreateResponse\x12M\n\x06\x41ttach\x12 .vertx.channels.v1.AttachRequest\x1a!.vertx.channels.v1.AttachResponse\x12G\n\x04Send\x12\x1e.vertx.channels.v1.SendRequest\x1a\x1f.vertx.channels.v1.SendResponse\x12V\n\nTryReceive\x12$.vertx.channels.v1.TryReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12P\n\x07Receive\x12!.vertx.channels.v1.ReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12J\n\x05\x43lose\x12\x1f.vertx.channels.v1.CloseRequest\x1a .vertx.channels.v1.CloseResponse\x12G\n\x04Info\x12\x1e.vertx.channels.v1.InfoRequest\x1a\x1f.vertx.channels.v1.InfoResponse\x12\x62\n\rSendToAddress\x12\'.vertx.channels.v1.SendToAddressRequest\x1a(.vertx.channels.v1.SendToAddressResponse\x12L\n\x06Stream\x12\x1e.vertx.channels.v1.ClientFrame\x1a\x1e.vertx.channels.v1.ServerFrame(\x01\x30\x01\x42\x32\n\x1fio.github.vertxchannels.grpc.v1B\rChannelsProtoP\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n vertx/channels/v1/channels.proto\x12\x11vertx.channels.v1\"\xee\x01\n\x0b\x43hannelInfo\x12\n\n\x02id\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x0c\n\x04size\x18\x03 \x01(\x04\x12\x10\n\x08max_size\x18\x04 \x01(\x04\x12\x0e\n\x06\x63losed\x18\x05 \x01(\x08\x12\x10\n\x08messages\x18\x06 \x01(\x04\x12\x19\n\x11waiting_receivers\x18\x07 \x01(\r\x12\x17\n\x0fwaiting_senders\x18\x08 \x01(\r\x12\x16\n\x0ereserved_bytes\x18\t \x01(\x04\x12\x17\n\x0fin_flight_bytes\x18\n \x01(\x04\"O\n\rCreateRequest\x12,\n\x04kind\x18\x01 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x10\n\x08max_size\x18\x02 \x01(\x03\">\n\x0e\x43reateResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"Z\n\rAttachRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\">\n\x0e\x41ttachResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"T\n\x0bSendRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\"=\n\x0cSendResponse\x12-\n\x06result\x18\x01 \x01(\x0e\x32\x1d.vertx.channels.v1.SendResult\"\'\n\x11TryReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"8\n\x0eReceiveRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x12\n\ntimeout_ms\x18\x02 \x01(\x03\"T\n\x0fReceiveResponse\x12\x30\n\x06status\x18\x01 \x01(\x0e\x32 .vertx.channels.v1.ReceiveStatus\x12\x0f\n\x07payload\x18\x02 \x01(\x0c\"\"\n\x0c\x43loseRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"\x0f\n\rCloseResponse\"!\n\x0bInfoRequest\x12\x12\n\nchannel_id\x18\x01 \x01(\t\"<\n\x0cInfoResponse\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\"f\n\x14SendToAddressRequest\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12,\n\x04kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x0f\n\x07payload\x18\x03 \x01(\x0c\"\x17\n\x15SendToAddressResponse\"\xa0\x02\n\x0b\x43lientFrame\x12-\n\x04open\x18\x01 \x01(\x0b\x32\x1d.vertx.channels.v1.OpenStreamH\x00\x12+\n\x06\x63redit\x18\x02 \x01(\x0b\x32\x19.vertx.channels.v1.CreditH\x00\x12%\n\x03\x61\x63k\x18\x03 \x01(\x0b\x32\x16.vertx.channels.v1.AckH\x00\x12-\n\x07release\x18\x04 \x01(\x0b\x32\x1a.vertx.channels.v1.ReleaseH\x00\x12\'\n\x04send\x18\x05 \x01(\x0b\x32\x17.vertx.channels.v1.SendH\x00\x12-\n\x07reserve\x18\x06 \x01(\x0b\x32\x1a.vertx.channels.v1.ReserveH\x00\x42\x07\n\x05\x66rame\"\xda\x01\n\nOpenStream\x12\x12\n\nchannel_id\x18\x01 \x01(\t\x12\x35\n\rexpected_kind\x18\x02 \x01(\x0e\x32\x1e.vertx.channels.v1.ChannelKind\x12\x1f\n\x17initial_credit_messages\x18\x03 \x01(\r\x12\x1c\n\x14initial_credit_bytes\x18\x04 \x01(\x04\x12\x15\n\rreserve_bytes\x18\x05 \x01(\x04\x12\x18\n\x10reserve_messages\x18\x06 \x01(\r\x12\x11\n\trevocable\x18\x07 \x01(\x08\")\n\x06\x43redit\x12\x10\n\x08messages\x18\x01 \x01(\r\x12\r\n\x05\x62ytes\x18\x02 \x01(\x04\"\x18\n\x03\x41\x63k\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\"\t\n\x07Release\"_\n\x04Send\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\x12\x0c\n\x04wait\x18\x03 \x01(\x08\x12\x12\n\ntimeout_ms\x18\x04 \x01(\x03\x12\x10\n\x08reserved\x18\x05 \x01(\x08\"*\n\x07Reserve\x12\r\n\x05\x62ytes\x18\x01 \x01(\x04\x12\x10\n\x08messages\x18\x02 \x01(\r\"\xf8\x02\n\x0bServerFrame\x12+\n\x06opened\x18\x01 \x01(\x0b\x32\x19.vertx.channels.v1.OpenedH\x00\x12\x33\n\ndeliveries\x18\x02 \x01(\x0b\x32\x1d.vertx.channels.v1.DeliveriesH\x00\x12\x36\n\x0csend_results\x18\x03 \x01(\x0b\x32\x1e.vertx.channels.v1.SendResultsH\x00\x12/\n\x08released\x18\x04 \x01(\x0b\x32\x1b.vertx.channels.v1.ReleasedH\x00\x12\x32\n\x06\x63losed\x18\x05 \x01(\x0b\x32 .vertx.channels.v1.ChannelClosedH\x00\x12\x34\n\x0bsend_credit\x18\x06 \x01(\x0b\x32\x1d.vertx.channels.v1.SendCreditH\x00\x12+\n\x06revoke\x18\x07 \x01(\x0b\x32\x19.vertx.channels.v1.RevokeH\x00\x42\x07\n\x05\x66rame\"\x08\n\x06Revoke\"<\n\nSendCredit\x12\r\n\x05\x62ytes\x18\x01 \x01(\x04\x12\x10\n\x08messages\x18\x02 \x01(\r\x12\r\n\x05reset\x18\x03 \x01(\x08\"Q\n\x06Opened\x12,\n\x04info\x18\x01 \x01(\x0b\x32\x1e.vertx.channels.v1.ChannelInfo\x12\x19\n\x11max_message_bytes\x18\x02 \x01(\x04\"1\n\nDeliveries\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12\x10\n\x08payloads\x18\x02 \x03(\x0c\"`\n\x0bSendResults\x12\x11\n\tfirst_seq\x18\x01 \x01(\x04\x12.\n\x07results\x18\x02 \x03(\x0e\x32\x1d.vertx.channels.v1.SendResult\x12\x0e\n\x06\x64\x65tail\x18\x03 \x01(\t\"/\n\x08Released\x12\x11\n\tup_to_seq\x18\x01 \x01(\x04\x12\x10\n\x08returned\x18\x02 \x01(\r\"\x0f\n\rChannelClosed*Z\n\x0b\x43hannelKind\x12\x1c\n\x18\x43HANNEL_KIND_UNSPECIFIED\x10\x00\x12\x15\n\x11\x43HANNEL_KIND_TERM\x10\x01\x12\x16\n\x12\x43HANNEL_KIND_BYTES\x10\x02*\xcf\x01\n\nSendResult\x12\x1b\n\x17SEND_RESULT_UNSPECIFIED\x10\x00\x12\x12\n\x0eSEND_RESULT_OK\x10\x01\x12\x14\n\x10SEND_RESULT_BUSY\x10\x02\x12\x16\n\x12SEND_RESULT_CLOSED\x10\x03\x12\x17\n\x13SEND_RESULT_TIMEOUT\x10\x04\x12\x19\n\x15SEND_RESULT_TOO_LARGE\x10\x05\x12\x17\n\x13SEND_RESULT_INVALID\x10\x06\x12\x15\n\x11SEND_RESULT_LIMIT\x10\x07*\x9c\x01\n\rReceiveStatus\x12\x1e\n\x1aRECEIVE_STATUS_UNSPECIFIED\x10\x00\x12\x1a\n\x16RECEIVE_STATUS_MESSAGE\x10\x01\x12\x18\n\x14RECEIVE_STATUS_EMPTY\x10\x02\x12\x19\n\x15RECEIVE_STATUS_CLOSED\x10\x03\x12\x1a\n\x16RECEIVE_STATUS_TIMEOUT\x10\x04\x32\xe8\x05\n\x0e\x43hannelService\x12M\n\x06\x43reate\x12 .vertx.channels.v1.CreateRequest\x1a!.vertx.channels.v1.CreateResponse\x12M\n\x06\x41ttach\x12 .vertx.channels.v1.AttachRequest\x1a!.vertx.channels.v1.AttachResponse\x12G\n\x04Send\x12\x1e.vertx.channels.v1.SendRequest\x1a\x1f.vertx.channels.v1.SendResponse\x12V\n\nTryReceive\x12$.vertx.channels.v1.TryReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12P\n\x07Receive\x12!.vertx.channels.v1.ReceiveRequest\x1a\".vertx.channels.v1.ReceiveResponse\x12J\n\x05\x43lose\x12\x1f.vertx.channels.v1.CloseRequest\x1a .vertx.channels.v1.CloseResponse\x12G\n\x04Info\x12\x1e.vertx.channels.v1.InfoRequest\x1a\x1f.vertx.channels.v1.InfoResponse\x12\x62\n\rSendToAddress\x12\'.vertx.channels.v1.SendToAddressRequest\x1a(.vertx.channels.v1.SendToAddressResponse\x12L\n\x06Stream\x12\x1e.vertx.channels.v1.ClientFrame\x1a\x1e.vertx.channels.v1.ServerFrame(\x01\x30\x01\x42\x32\n\x1fio.github.vertxchannels.grpc.v1B\rChannelsProtoP\x01\x62\x06proto3')
 
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, globals())
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'vertx.channels.v1.channels_pb2', globals())
@@ -21,12 +21,12 @@ if _descriptor._USE_C_DESCRIPTORS == False:
 
   DESCRIPTOR._options = None
   DESCRIPTOR._serialized_options = b'\n\037io.github.vertxchannels.grpc.v1B\rChannelsProtoP\001'
-  _CHANNELKIND._serialized_start=2618
-  _CHANNELKIND._serialized_end=2708
-  _SENDRESULT._serialized_start=2711
-  _SENDRESULT._serialized_end=2918
-  _RECEIVESTATUS._serialized_start=2921
-  _RECEIVESTATUS._serialized_end=3077
+  _CHANNELKIND._serialized_start=2692
+  _CHANNELKIND._serialized_end=2782
+  _SENDRESULT._serialized_start=2785
+  _SENDRESULT._serialized_end=2992
+  _RECEIVESTATUS._serialized_start=2995
+  _RECEIVESTATUS._serialized_end=3151
   _CHANNELINFO._serialized_start=56
   _CHANNELINFO._serialized_end=294
   _CREATEREQUEST._serialized_start=296
@@ -62,31 +62,33 @@ if _descriptor._USE_C_DESCRIPTORS == False:
   _CLIENTFRAME._serialized_start=1211
   _CLIENTFRAME._serialized_end=1499
   _OPENSTREAM._serialized_start=1502
-  _OPENSTREAM._serialized_end=1701
-  _CREDIT._serialized_start=1703
-  _CREDIT._serialized_end=1744
-  _ACK._serialized_start=1746
-  _ACK._serialized_end=1770
-  _RELEASE._serialized_start=1772
-  _RELEASE._serialized_end=1781
-  _SEND._serialized_start=1783
-  _SEND._serialized_end=1878
-  _RESERVE._serialized_start=1880
-  _RESERVE._serialized_end=1922
-  _SERVERFRAME._serialized_start=1925
-  _SERVERFRAME._serialized_end=2256
-  _SENDCREDIT._serialized_start=2258
-  _SENDCREDIT._serialized_end=2318
-  _OPENED._serialized_start=2320
-  _OPENED._serialized_end=2401
-  _DELIVERIES._serialized_start=2403
-  _DELIVERIES._serialized_end=2452
-  _SENDRESULTS._serialized_start=2454
-  _SENDRESULTS._serialized_end=2550
-  _RELEASED._serialized_start=2552
-  _RELEASED._serialized_end=2599
-  _CHANNELCLOSED._serialized_start=2601
-  _CHANNELCLOSED._serialized_end=2616
-  _CHANNELSERVICE._serialized_start=3080
-  _CHANNELSERVICE._serialized_end=3824
+  _OPENSTREAM._serialized_end=1720
+  _CREDIT._serialized_start=1722
+  _CREDIT._serialized_end=1763
+  _ACK._serialized_start=1765
+  _ACK._serialized_end=1789
+  _RELEASE._serialized_start=1791
+  _RELEASE._serialized_end=1800
+  _SEND._serialized_start=1802
+  _SEND._serialized_end=1897
+  _RESERVE._serialized_start=1899
+  _RESERVE._serialized_end=1941
+  _SERVERFRAME._serialized_start=1944
+  _SERVERFRAME._serialized_end=2320
+  _REVOKE._serialized_start=2322
+  _REVOKE._serialized_end=2330
+  _SENDCREDIT._serialized_start=2332
+  _SENDCREDIT._serialized_end=2392
+  _OPENED._serialized_start=2394
+  _OPENED._serialized_end=2475
+  _DELIVERIES._serialized_start=2477
+  _DELIVERIES._serialized_end=2526
+  _SENDRESULTS._serialized_start=2528
+  _SENDRESULTS._serialized_end=2624
+  _RELEASED._serialized_start=2626
+  _RELEASED._serialized_end=2673
+  _CHANNELCLOSED._serialized_start=2675
+  _CHANNELCLOSED._serialized_end=2690
+  _CHANNELSERVICE._serialized_start=3154
+  _CHANNELSERVICE._serialized_end=3898
 # @@protoc_insertion_point(module_scope)

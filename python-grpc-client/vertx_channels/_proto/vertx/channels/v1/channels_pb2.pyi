@@ -139,20 +139,22 @@ class InfoResponse(_message.Message):
     def __init__(self, info: _Optional[_Union[ChannelInfo, _Mapping]] = ...) -> None: ...
 
 class OpenStream(_message.Message):
-    __slots__ = ["channel_id", "expected_kind", "initial_credit_bytes", "initial_credit_messages", "reserve_bytes", "reserve_messages"]
+    __slots__ = ["channel_id", "expected_kind", "initial_credit_bytes", "initial_credit_messages", "reserve_bytes", "reserve_messages", "revocable"]
     CHANNEL_ID_FIELD_NUMBER: _ClassVar[int]
     EXPECTED_KIND_FIELD_NUMBER: _ClassVar[int]
     INITIAL_CREDIT_BYTES_FIELD_NUMBER: _ClassVar[int]
     INITIAL_CREDIT_MESSAGES_FIELD_NUMBER: _ClassVar[int]
     RESERVE_BYTES_FIELD_NUMBER: _ClassVar[int]
     RESERVE_MESSAGES_FIELD_NUMBER: _ClassVar[int]
+    REVOCABLE_FIELD_NUMBER: _ClassVar[int]
     channel_id: str
     expected_kind: ChannelKind
     initial_credit_bytes: int
     initial_credit_messages: int
     reserve_bytes: int
     reserve_messages: int
-    def __init__(self, channel_id: _Optional[str] = ..., expected_kind: _Optional[_Union[ChannelKind, str]] = ..., initial_credit_messages: _Optional[int] = ..., initial_credit_bytes: _Optional[int] = ..., reserve_bytes: _Optional[int] = ..., reserve_messages: _Optional[int] = ...) -> None: ...
+    revocable: bool
+    def __init__(self, channel_id: _Optional[str] = ..., expected_kind: _Optional[_Union[ChannelKind, str]] = ..., initial_credit_messages: _Optional[int] = ..., initial_credit_bytes: _Optional[int] = ..., reserve_bytes: _Optional[int] = ..., reserve_messages: _Optional[int] = ..., revocable: bool = ...) -> None: ...
 
 class Opened(_message.Message):
     __slots__ = ["info", "max_message_bytes"]
@@ -197,6 +199,10 @@ class Reserve(_message.Message):
     bytes: int
     messages: int
     def __init__(self, bytes: _Optional[int] = ..., messages: _Optional[int] = ...) -> None: ...
+
+class Revoke(_message.Message):
+    __slots__ = []
+    def __init__(self) -> None: ...
 
 class Send(_message.Message):
     __slots__ = ["first_seq", "payloads", "reserved", "timeout_ms", "wait"]
@@ -265,20 +271,22 @@ class SendToAddressResponse(_message.Message):
     def __init__(self) -> None: ...
 
 class ServerFrame(_message.Message):
-    __slots__ = ["closed", "deliveries", "opened", "released", "send_credit", "send_results"]
+    __slots__ = ["closed", "deliveries", "opened", "released", "revoke", "send_credit", "send_results"]
     CLOSED_FIELD_NUMBER: _ClassVar[int]
     DELIVERIES_FIELD_NUMBER: _ClassVar[int]
     OPENED_FIELD_NUMBER: _ClassVar[int]
     RELEASED_FIELD_NUMBER: _ClassVar[int]
+    REVOKE_FIELD_NUMBER: _ClassVar[int]
     SEND_CREDIT_FIELD_NUMBER: _ClassVar[int]
     SEND_RESULTS_FIELD_NUMBER: _ClassVar[int]
     closed: ChannelClosed
     deliveries: Deliveries
     opened: Opened
     released: Released
+    revoke: Revoke
     send_credit: SendCredit
     send_results: SendResults
-    def __init__(self, opened: _Optional[_Union[Opened, _Mapping]] = ..., deliveries: _Optional[_Union[Deliveries, _Mapping]] = ..., send_results: _Optional[_Union[SendResults, _Mapping]] = ..., released: _Optional[_Union[Released, _Mapping]] = ..., closed: _Optional[_Union[ChannelClosed, _Mapping]] = ..., send_credit: _Optional[_Union[SendCredit, _Mapping]] = ...) -> None: ...
+    def __init__(self, opened: _Optional[_Union[Opened, _Mapping]] = ..., deliveries: _Optional[_Union[Deliveries, _Mapping]] = ..., send_results: _Optional[_Union[SendResults, _Mapping]] = ..., released: _Optional[_Union[Released, _Mapping]] = ..., closed: _Optional[_Union[ChannelClosed, _Mapping]] = ..., send_credit: _Optional[_Union[SendCredit, _Mapping]] = ..., revoke: _Optional[_Union[Revoke, _Mapping]] = ...) -> None: ...
 
 class TryReceiveRequest(_message.Message):
     __slots__ = ["channel_id"]

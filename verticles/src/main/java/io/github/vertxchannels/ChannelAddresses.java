@@ -136,6 +136,8 @@ public final class ChannelAddresses {
   public static final String SENT = "sent";
   /** Header on a {@code send-credit} event: the grant replaces every earlier one (the answer to a reserve). */
   public static final String RESET = "reset";
+  /** Header on a {@code subscribe}: the subscription is a revocable prefetch (S-EXT-REVOKE). */
+  public static final String REVOCABLE = "revocable";
   /** Header on a {@code send-reserved} reply: the indexes of the payloads refused as invalid, comma-separated. */
   public static final String INVALID = "invalid";
   /** Header on a {@code send-reserved} reply: why the first refused payload was refused. */
@@ -192,6 +194,10 @@ public final class ChannelAddresses {
   public static final String EVENT_RELEASED = "released";
   /** Subscriber event: producer credit, headers {@link #CREDIT_BYTES}, {@link #CREDIT_MESSAGES}, {@link #RESET}. */
   public static final String EVENT_SEND_CREDIT = "send-credit";
+  /** Subscriber event (revocable subscriptions): another receiver wants a message, give back (S-EXT-REVOKE). */
+  public static final String EVENT_REVOKE = "revoke";
+  /** Subscriber event: the subscription did not answer a revoke in time and was ended by the owner. */
+  public static final String EVENT_EXPIRED = "expired";
 
   /**
    * @param ownerKey an owner key

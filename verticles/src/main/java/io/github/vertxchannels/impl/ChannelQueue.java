@@ -63,6 +63,21 @@ final class ChannelQueue {
   private long reservedBytes;
   /** Push subscriptions by id, with or without credit. */
   private final Map<String, Subscription> subscriptions = new LinkedHashMap<>();
+  /** How many of {@link #subscriptions} are revocable prefetches (S-EXT-REVOKE). */
+  private int revocables;
+  /** Revocable subscriptions revoked and not yet answered: nobody is served meanwhile. */
+  private int revoking;
+  /**
+   * Receives that must answer without waiting for a message (try-receive, receive with timeout 0)
+   * but came while a prefetch held messages: answered, in arrival order, once it gave them back.
+   */
+  private final ArrayDeque<NowReceive> nowReceives = new ArrayDeque<>();
+
+  /**
+   * How long a revocable subscription may take to answer a revoke before the owner ends it and
+   * takes its messages back (S-EXT-REVOKE): one round trip normally, this bounds a stalled client.
+   */
+  static final long REVOKE_TIMEOUT_MS = 1000;
 
   ChannelQueue(String id, ChannelKind kind, long maxSize, Scheduler scheduler, MemoryBudget budget) {
     this.id = id;
@@ -110,7 +125,7 @@ final class ChannelQueue {
   }
 
   boolean isIdle() {
-    return receivers.isEmpty() && senders.isEmpty() && subscriptions.isEmpty();
+    return receivers.isEmpty() && senders.isEmpty() && subscriptions.isEmpty() && nowReceives.isEmpty();
   }
 
 
@@ -294,12 +309,28 @@ final class ChannelQueue {
 
   // -------------------------------------------------------------------------------- receive
 
-  /** Non-blocking receive (S-RECV-1): a message even when closed, else empty or closed. */
-  ReceiveResult tryReceive() {
+  /**
+   * Non-blocking receive (S-RECV-1): a message even when closed, else empty or closed. Answers at
+   * once, unless a prefetch holds messages: then it answers once the prefetch gave them back
+   * (bounded by {@link #REVOKE_TIMEOUT_MS}), from the head (S-EXT-REVOKE).
+   */
+  Future<ReceiveResult> tryReceive() {
+    if (mustWaitForRevoke()) {
+      NowReceive r = new NowReceive(false);
+      nowReceives.addLast(r);
+      return r.promise.future();
+    }
+    ReceiveResult result = tryReceiveNow();
+    if (result.isMessage()) {
+      dispatch(); // room freed: waiting senders may go in
+    }
+    return Future.succeededFuture(result);
+  }
+
+  /** The head, or empty / closed; the caller dispatches (room freed). */
+  private ReceiveResult tryReceiveNow() {
     if (!queue.isEmpty()) {
-      Buffer head = dequeue();
-      dispatch();
-      return ReceiveResult.message(head);
+      return ReceiveResult.message(dequeue());
     }
     return closed ? ReceiveResult.closed() : ReceiveResult.empty();
   }
@@ -311,6 +342,15 @@ final class ChannelQueue {
    * @param receiveId an id the caller can cancel the wait with, or {@code null}
    */
   Future<ReceiveResult> receive(long timeoutMs, String receiveId) {
+    if (mustWaitForRevoke()) {
+      // A prefetch holds the oldest messages: this receive is served after it gave them back.
+      if (timeoutMs == 0) {
+        NowReceive r = new NowReceive(true);
+        nowReceives.addLast(r);
+        return r.promise.future();
+      }
+      return waitFor(timeoutMs, receiveId);
+    }
     if (!queue.isEmpty()) {
       // Receivers still waiting could not take the head (only credit-limited streams can be in
       // that state), so this caller is the first that can.
@@ -324,6 +364,10 @@ final class ChannelQueue {
     if (timeoutMs == 0) {
       return Future.failedFuture(ChannelError.TIMEOUT.toException("no message (timeout 0 ms)"));
     }
+    return waitFor(timeoutMs, receiveId);
+  }
+
+  private Future<ReceiveResult> waitFor(long timeoutMs, String receiveId) {
     Waiter waiter = new Waiter(receiveId);
     receivers.addLast(waiter);
     if (timeoutMs > 0) {
@@ -378,8 +422,17 @@ final class ChannelQueue {
 
   /** Opens a push subscription (S-EXT-PUSH) and grants its initial credit. */
   Subscription subscribe(String subscriptionId, SubscriberSink sink, long creditMessages, long creditBytes) {
-    Subscription sub = new Subscription(subscriptionId, sink, scheduler);
+    return subscribe(subscriptionId, sink, creditMessages, creditBytes, false);
+  }
+
+  /** Opens a push subscription; a revocable one is a prefetch for per-call receives (S-EXT-REVOKE). */
+  Subscription subscribe(String subscriptionId, SubscriberSink sink, long creditMessages, long creditBytes,
+                         boolean revocable) {
+    Subscription sub = new Subscription(subscriptionId, sink, scheduler, revocable);
     subscriptions.put(subscriptionId, sub);
+    if (revocable) {
+      revocables++;
+    }
     if (isClosedAndEmpty()) {
       sub.notifyClosed();
     }
@@ -398,14 +451,18 @@ final class ChannelQueue {
   void flow(Subscription sub, long creditMessages, long creditBytes, long ackUpTo, boolean release) {
     if (ackUpTo > 0) {
       inFlightBytes -= sub.ack(ackUpTo);
+      if (sub.inFlightCount() == 0) {
+        revoked(sub); // everything it held was consumed: nothing to give back
+      }
     }
     if (release) {
       receivers.remove(sub);
       List<Buffer> back = sub.releaseAll();
       giveBack(back);
+      revoked(sub);
       sub.sink().released(sub.lastSeq(), back.size());
     }
-    if (creditMessages > 0 || creditBytes > 0) {
+    if ((creditMessages > 0 || creditBytes > 0) && !sub.revoking) {
       boolean wasWaiting = sub.hasCredit();
       sub.grant(creditMessages, creditBytes);
       if (!wasWaiting && sub.hasCredit()) {
@@ -421,9 +478,75 @@ final class ChannelQueue {
     if (sub == null) {
       return;
     }
+    end(sub);
+    dispatch();
+  }
+
+  private void end(Subscription sub) {
     receivers.remove(sub);
     giveBack(sub.releaseAll());
-    unreserve(subscriptionId);
+    revoked(sub);
+    if (sub.revocable()) {
+      revocables--;
+    }
+    unreserve(sub.id());
+  }
+
+  // ------------------------------------------------------------------------------ revoking
+
+  /**
+   * Before a receiver other than {@code except} is served (S-EXT-REVOKE): revokes every revocable
+   * subscription holding pushed, unacknowledged messages, as they would return to the head after
+   * the messages that receiver gets.
+   *
+   * @param except the receiver about to be served (its own messages are no obstacle), or null
+   * @return whether a revoke is pending: nobody may be served until it is answered
+   */
+  private boolean revokeOthers(Receiver except) {
+    if (revocables > 0) {
+      for (Subscription sub : subscriptions.values()) {
+        if (sub != except && sub.revocable() && !sub.revoking && sub.inFlightCount() > 0) {
+          revoke(sub);
+        }
+      }
+    }
+    return revoking > 0;
+  }
+
+  /** Whether a receive that arrives now must wait for a revoke (one pending, or one it starts). */
+  private boolean mustWaitForRevoke() {
+    return !nowReceives.isEmpty() || revokeOthers(null);
+  }
+
+  private void revoke(Subscription sub) {
+    sub.revoking = true;
+    revoking++;
+    receivers.remove(sub);
+    sub.withdrawCredit(); // nothing more is pushed to it
+    sub.revokeTimer = scheduler.setTimer(REVOKE_TIMEOUT_MS, () -> expire(sub));
+    sub.sink().revoke();
+  }
+
+  /** The revoke of {@code sub} (if any) was answered: receivers may be served again. */
+  private void revoked(Subscription sub) {
+    if (sub.revoking) {
+      sub.revoking = false;
+      revoking--;
+      scheduler.cancelTimer(sub.revokeTimer);
+      sub.revokeTimer = -1;
+    }
+  }
+
+  /**
+   * A revoked subscription did not answer in time (a stalled client): it is ended and what it held
+   * returns to the head (at-least-once, as for a broken stream, S-EXT-REDELIVER).
+   */
+  private void expire(Subscription sub) {
+    if (!sub.revoking || subscriptions.remove(sub.id()) == null) {
+      return;
+    }
+    end(sub);
+    sub.sink().expired(REVOKE_TIMEOUT_MS);
     dispatch();
   }
 
@@ -570,9 +693,23 @@ final class ChannelQueue {
     boolean progress = true;
     while (progress) {
       progress = false;
-      while (!queue.isEmpty() && !receivers.isEmpty()) {
+      // Receives that answer now came before the receivers served below could be (S-EXT-REVOKE).
+      while (!nowReceives.isEmpty() && !revokeOthers(null)) {
+        NowReceive now = nowReceives.pollFirst();
+        ReceiveResult result = tryReceiveNow();
+        if (now.timeoutIfEmpty && !result.isMessage() && !result.isClosed()) {
+          now.promise.fail(ChannelError.TIMEOUT.toException("no message (timeout 0 ms)"));
+        } else {
+          now.promise.complete(result);
+        }
+      }
+      while (!queue.isEmpty() && !receivers.isEmpty() && nowReceives.isEmpty()) {
         Receiver r = takeReceiverFor(queue.peekFirst().length());
         if (r == null) {
+          break;
+        }
+        if (revokeOthers(r)) {
+          receivers.addFirst(r); // keeps its turn: served once the prefetch gave back
           break;
         }
         Buffer message = dequeue();
@@ -606,10 +743,39 @@ final class ChannelQueue {
         s.promise.complete(s.result(false, false));
       }
     }
-    if (isClosedAndEmpty()) {
+    if (isClosedAndEmpty() && !closedMustWait()) {
       wakeClosed();
     }
     settle();
+  }
+
+  /**
+   * Closed and empty, but a prefetch may still give messages back (S-EXT-REVOKE): telling the
+   * other receivers "closed" now would make them miss those. When there are others, the prefetch
+   * is revoked and they are told once it answered (and the queue is empty again).
+   */
+  private boolean closedMustWait() {
+    if (revocables == 0) {
+      return false;
+    }
+    boolean held = false;
+    boolean others = !receivers.isEmpty() && receivers.stream().anyMatch(r -> !isHolder(r));
+    for (Subscription sub : subscriptions.values()) {
+      if (isHolder(sub)) {
+        held = true;
+      } else {
+        others = true; // it would be told closed
+      }
+    }
+    if (!held || !others) {
+      return false;
+    }
+    revokeOthers(null);
+    return true;
+  }
+
+  private static boolean isHolder(Receiver r) {
+    return r instanceof Subscription sub && sub.revocable() && sub.inFlightCount() > 0;
   }
 
   private Receiver takeReceiverFor(int length) {
@@ -661,6 +827,9 @@ final class ChannelQueue {
       }
     }
     blockedSends = 0;
+    while (!nowReceives.isEmpty()) {
+      nowReceives.pollFirst().promise.tryFail(gone);
+    }
     budget.charge(-charged); // the owner is going: nothing here holds memory any more
     charged = 0;
   }
@@ -701,6 +870,17 @@ final class ChannelQueue {
     void closed() {
       scheduler.cancelTimer(timer);
       promise.complete(ReceiveResult.closed());
+    }
+  }
+
+  /** A receive answering now (try-receive, or receive with timeout 0) that waits for a revoke. */
+  private static final class NowReceive {
+    /** A receive with timeout 0: TIMEOUT instead of empty. */
+    final boolean timeoutIfEmpty;
+    final Promise<ReceiveResult> promise = Promise.promise();
+
+    NowReceive(boolean timeoutIfEmpty) {
+      this.timeoutIfEmpty = timeoutIfEmpty;
     }
   }
 

@@ -44,6 +44,14 @@ public final class ChannelSubscriber {
      */
     default void sendCredit(long bytes, long messages, boolean reset) {
     }
+
+    /** Revocable subscriptions: another receiver wants a message; give back (S-EXT-REVOKE). */
+    default void revoke() {
+    }
+
+    /** The subscription did not answer a revoke within {@code timeoutMs}: the owner ended it. */
+    default void expired(long timeoutMs) {
+    }
   }
 
   /**
@@ -78,6 +86,18 @@ public final class ChannelSubscriber {
    */
   public static Future<ChannelSubscriber> open(Vertx vertx, String channelId, ChannelKind expectedKind,
                                                long creditMessages, long creditBytes, Listener listener) {
+    return open(vertx, channelId, expectedKind, creditMessages, creditBytes, false, listener);
+  }
+
+  /**
+   * Opens a subscription, revocable or not.
+   *
+   * @param revocable a prefetch for per-call receives: revoked (see {@link Listener#revoke}) when
+   *                  another receiver wants a message while it holds some (S-EXT-REVOKE)
+   */
+  public static Future<ChannelSubscriber> open(Vertx vertx, String channelId, ChannelKind expectedKind,
+                                               long creditMessages, long creditBytes, boolean revocable,
+                                               Listener listener) {
     EventBusChannels channels = new EventBusChannels(vertx);
     EventBus eventBus = vertx.eventBus();
     String address = ChannelAddresses.SUBSCRIBER_PREFIX + ChannelRegistry.randomToken(12);
@@ -91,6 +111,9 @@ public final class ChannelSubscriber {
         .addHeader(ChannelAddresses.CREDIT_BYTES, Long.toString(creditBytes));
       if (expectedKind != null) {
         options.addHeader(ChannelAddresses.KIND, expectedKind.wireName());
+      }
+      if (revocable) {
+        options.addHeader(ChannelAddresses.REVOCABLE, "true");
       }
       return channels.<JsonObject>request(channelId, ChannelAddresses.ACTION_SUBSCRIBE, null, options);
     }).map(reply -> {
@@ -116,6 +139,10 @@ public final class ChannelSubscriber {
       listener.sendCredit(Long.parseLong(message.headers().get(ChannelAddresses.CREDIT_BYTES)),
         Long.parseLong(message.headers().get(ChannelAddresses.CREDIT_MESSAGES)),
         message.headers().contains(ChannelAddresses.RESET));
+    } else if (ChannelAddresses.EVENT_REVOKE.equals(event)) {
+      listener.revoke();
+    } else if (ChannelAddresses.EVENT_EXPIRED.equals(event)) {
+      listener.expired(Long.parseLong(message.headers().get(ChannelAddresses.TIMEOUT)));
     } else if (ChannelAddresses.EVENT_RELEASED.equals(event)) {
       listener.released(Long.parseLong(message.headers().get(ChannelAddresses.UP_TO)),
         Integer.parseInt(message.headers().get(ChannelAddresses.RETURNED)));

@@ -21,7 +21,7 @@ final class ReceiveHandler extends OwnerHandler {
   @Override
   protected void handle(Message<Object> message, ChannelQueue channel) {
     if (!blocking) {
-      reply(message, channel.tryReceive());
+      replyWith(message, channel.tryReceive(), ReceiveHandler::reply);
       return;
     }
     long timeoutMs = longHeader(message, ChannelAddresses.TIMEOUT, -1);

@@ -21,4 +21,12 @@ interface SubscriberSink {
    * with {@code reset} it replaces every earlier grant (the answer to a reserve).
    */
   void sendCredit(long bytes, long messages, boolean reset);
+
+  /** A revocable subscription must give back what it did not hand out (S-EXT-REVOKE). */
+  default void revoke() {
+  }
+
+  /** The subscription did not answer a revoke in time: the owner ended it (its messages went back). */
+  default void expired(long timeoutMs) {
+  }
 }

@@ -31,11 +31,28 @@ final class Subscription implements ChannelQueue.Receiver {
   private List<Buffer> batch;
   private long batchFirstSeq;
   private boolean closedNotified;
+  /** A prefetch for per-call receives: revoked when another receiver wants a message (S-EXT-REVOKE). */
+  private final boolean revocable;
+  /** A revoke was sent and not answered yet (by a release, the end, or acks of everything held). */
+  boolean revoking;
+  /** The timer that ends the subscription when the revoke is not answered in time. */
+  long revokeTimer = -1;
 
-  Subscription(String id, SubscriberSink sink, Scheduler scheduler) {
+  Subscription(String id, SubscriberSink sink, Scheduler scheduler, boolean revocable) {
     this.id = id;
     this.sink = sink;
     this.scheduler = scheduler;
+    this.revocable = revocable;
+  }
+
+  boolean revocable() {
+    return revocable;
+  }
+
+  /** Withdraws all credit (a revoke: nothing more is pushed), keeping what is in flight. */
+  void withdrawCredit() {
+    creditMessages = 0;
+    creditBytes = 0;
   }
 
   String id() {

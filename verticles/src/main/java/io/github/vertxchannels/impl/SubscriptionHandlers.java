@@ -37,7 +37,8 @@ final class SubscriptionHandlers {
       // Reply before subscribing: the first push is deferred to the end of this turn anyway, so the
       // subscriber learns its subscription id before any delivery reaches it.
       message.reply(channel.info().toJson().put("sub", subscriptionId));
-      channel.subscribe(subscriptionId, new EventBusSink(eventBus, subscriber, subscriptionId), messages, bytes);
+      boolean revocable = message.headers().contains(ChannelAddresses.REVOCABLE);
+      channel.subscribe(subscriptionId, new EventBusSink(eventBus, subscriber, subscriptionId), messages, bytes, revocable);
     }
   }
 
@@ -128,7 +129,18 @@ final class SubscriptionHandlers {
       eventBus.send(address, null, options);
     }
 
-        private DeliveryOptions options(String event) {
+    @Override
+    public void revoke() {
+      eventBus.send(address, null, options(ChannelAddresses.EVENT_REVOKE));
+    }
+
+    @Override
+    public void expired(long timeoutMs) {
+      eventBus.send(address, null, options(ChannelAddresses.EVENT_EXPIRED)
+        .addHeader(ChannelAddresses.TIMEOUT, Long.toString(timeoutMs)));
+    }
+
+    private DeliveryOptions options(String event) {
       return new DeliveryOptions()
         .addHeader(ChannelAddresses.EVENT, event)
         .addHeader(ChannelAddresses.SUBSCRIPTION, subscriptionId);

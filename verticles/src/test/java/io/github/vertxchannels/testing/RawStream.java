@@ -54,6 +54,15 @@ public final class RawStream {
     return this;
   }
 
+  /** Opens a revocable consumer: a per-call receive prefetch (S-EXT-REVOKE). */
+  public RawStream openRevocable(String channelId, int credit, long creditBytes) {
+    send(ClientFrame.newBuilder().setOpen(OpenStream.newBuilder().setChannelId(channelId).setRevocable(true)
+      .setInitialCreditMessages(credit).setInitialCreditBytes(creditBytes)).build());
+    ServerFrame opened = nextFrame();
+    assertEquals(ServerFrame.FrameCase.OPENED, opened.getFrameCase(), "first answer is opened");
+    return this;
+  }
+
   public synchronized void send(ClientFrame frame) {
     out.onNext(frame);
   }

@@ -10,6 +10,7 @@ import io.github.vertxchannels.grpc.v1.Deliveries;
 import io.github.vertxchannels.grpc.v1.OpenStream;
 import io.github.vertxchannels.grpc.v1.Opened;
 import io.github.vertxchannels.grpc.v1.Released;
+import io.github.vertxchannels.grpc.v1.Revoke;
 import io.github.vertxchannels.grpc.v1.Send;
 import io.github.vertxchannels.grpc.v1.SendCredit;
 import io.github.vertxchannels.grpc.v1.SendResult;
@@ -165,7 +166,8 @@ final class StreamSession implements ChannelSubscriber.Listener {
     Future<ChannelSubscriber> opened;
     try {
       opened = ChannelSubscriber.open(vertx, channelId, Protos.kindOrNull(open.getExpectedKind()),
-        Integer.toUnsignedLong(open.getInitialCreditMessages()), unsigned(open.getInitialCreditBytes()), this);
+        Integer.toUnsignedLong(open.getInitialCreditMessages()), unsigned(open.getInitialCreditBytes()),
+        open.getRevocable(), this);
     } catch (RuntimeException e) {
       opened = Future.failedFuture(e);
     }
@@ -407,6 +409,21 @@ final class StreamSession implements ChannelSubscriber.Listener {
     }
     enqueue(ServerFrame.newBuilder().setSendCredit(SendCredit.newBuilder()
       .setBytes(bytes).setMessages((int) messages).setReset(reset)).build());
+  }
+
+  @Override
+  public void revoke() {
+    if (state != State.ENDED) {
+      // After the Deliveries already queued: the client knows what it may still have to give back.
+      enqueue(ServerFrame.newBuilder().setRevoke(Revoke.getDefaultInstance()).build());
+    }
+  }
+
+  @Override
+  public void expired(long timeoutMs) {
+    // The owner already took the messages back (S-EXT-REVOKE): the client must learn it lost them.
+    protocolError(GrpcStatus.ABORTED, "the stream did not answer a Revoke within " + timeoutMs
+      + " ms: it was ended and its unacknowledged messages were returned to the channel");
   }
 
   @Override
