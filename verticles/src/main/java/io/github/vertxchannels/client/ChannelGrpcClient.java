@@ -61,6 +61,12 @@ public final class ChannelGrpcClient implements AutoCloseable {
     return new PipelinedProducer(this, channelId, kind, timers);
   }
 
+  /** The per-call receives of a new {@link RemoteChannel}. */
+  PrefetchedReceiver receiver(String channelId, ChannelKind kind, java.util.function.Supplier<io.github.vertxchannels.ReceiveResult> exactTry,
+                              java.util.function.LongFunction<io.github.vertxchannels.ReceiveResult> exact) {
+    return new PrefetchedReceiver(this, channelId, kind, timers, exactTry, exact);
+  }
+
   /** A producer opened its stream: {@link #close()} flushes and ends it. */
   void streamOpened(PipelinedProducer p) {
     producers.add(p);

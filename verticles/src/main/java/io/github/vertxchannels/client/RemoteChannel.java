@@ -26,12 +26,14 @@ public final class RemoteChannel {
   private final String id;
   private final ChannelKind kind;
   private final PipelinedProducer producer;
+  private final PrefetchedReceiver receiver;
 
   RemoteChannel(ChannelGrpcClient client, String id, ChannelKind kind) {
     this.client = client;
     this.id = id;
     this.kind = kind;
     this.producer = client.producer(id, kind);
+    this.receiver = client.receiver(id, kind, this::exactTryReceive, this::exactReceive);
   }
 
   /** @return the channel id */
@@ -84,16 +86,30 @@ public final class RemoteChannel {
     producer.flush();
   }
 
-  /** Non-blocking receive (S-RECV-1). */
+  /**
+   * Non-blocking receive (S-RECV-1). Receives in a tight loop are served from a bounded,
+   * revocable prefetch (S-EXT-REVOKE: order and fairness as for one call per message).
+   */
   public ReceiveResult tryReceive() {
     producer.flush(); // read your own writes
+    return receiver.tryReceive();
+  }
+
+  /**
+   * Blocking receive (S-RECV-3); throws {@link ChannelTimeoutException} on timeout. Prefetched
+   * in a tight loop like {@link #tryReceive()}.
+   */
+  public ReceiveResult receive(long timeoutMs) {
+    producer.flush();
+    return receiver.receive(timeoutMs);
+  }
+
+  private ReceiveResult exactTryReceive() {
     return receiveResult(ChannelGrpcClient.call(() -> client.blocking.tryReceive(
       TryReceiveRequest.newBuilder().setChannelId(id).build())));
   }
 
-  /** Blocking receive (S-RECV-3); throws {@link ChannelTimeoutException} on timeout. */
-  public ReceiveResult receive(long timeoutMs) {
-    producer.flush();
+  private ReceiveResult exactReceive(long timeoutMs) {
     return receiveResult(ChannelGrpcClient.call(() -> client.blocking.receive(
       ReceiveRequest.newBuilder().setChannelId(id).setTimeoutMs(timeoutMs).build())));
   }
@@ -105,6 +121,7 @@ public final class RemoteChannel {
    * @throws UnconfirmedSendsException after closing, when some sends reported OK could not be enqueued
    */
   public void close() {
+    receiver.end();
     producer.close(() -> ChannelGrpcClient.call(() -> client.blocking.close(CloseRequest.newBuilder().setChannelId(id).build())));
   }
 
@@ -119,6 +136,7 @@ public final class RemoteChannel {
    * {@code windowBytes} bytes may be in flight at once (at least the largest message).
    */
   public RemoteStream stream(int windowMessages, long windowBytes) {
+    receiver.end(); // what the prefetch holds goes back to the head first: the stream sees it, in order
     return new RemoteStream(client, id, kind, windowMessages, windowBytes);
   }
 
