@@ -299,9 +299,9 @@ class ProducerCreditTest extends GrpcServerTestBase {
   }
 
   @Test
-  @DisplayName("Options: max_reserve_bytes_per_stream defaults to 4 MiB, round-trips through JSON, refuses negatives")
+  @DisplayName("Options: max_reserve_bytes_per_stream defaults to 16 MiB, round-trips through JSON, refuses negatives")
   void max_reserve_bytes_option() {
-    assertEquals(4L * 1024 * 1024, new ChannelServerOptions().getMaxReserveBytesPerStream());
+    assertEquals(16L * 1024 * 1024, new ChannelServerOptions().getMaxReserveBytesPerStream());
     ChannelServerOptions o = new ChannelServerOptions(new io.vertx.core.json.JsonObject().put("max_reserve_bytes_per_stream", 1024));
     assertEquals(1024, new ChannelServerOptions(o.toJson()).getMaxReserveBytesPerStream());
     IllegalArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
