@@ -477,7 +477,11 @@ def producer_alone(server: Server, p: Dict[str, Any]) -> Dict[str, Any]:
     from vertx.channels.bench.v1 import bench_pb2 as pb
     stub = bench_stub(server)
     out = {}
-    for chunk, count in ((64, p["small_local"]), (65536, max(1, p["local_bytes"][65536] // 65536))):
+    # Nobody consumes while the producer runs, so the channel holds everything at once: at most
+    # 1 GiB, within the server's memory budget (max_total_bytes, half its heap), beyond which a
+    # blocking send would wait for a consumer that only starts once the producer is done.
+    alone_64k = min(p["local_bytes"][65536], 1 << 30) // 65536
+    for chunk, count in ((64, p["small_local"]), (65536, max(1, alone_64k))):
         prod, cons = [], []
         for r in range(p["warmup"] + p["reps"]):
             resp = stub.LocalConsume(pb.LocalConsumeRequest(

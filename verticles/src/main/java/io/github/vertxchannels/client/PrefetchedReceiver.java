@@ -131,16 +131,7 @@ final class PrefetchedReceiver {
     } finally {
       lock.unlock();
     }
-    try {
-      return exactReceive.apply(timeoutMs);
-    } finally {
-      lock.lock();
-      try {
-        returned();
-      } finally {
-        lock.unlock();
-      }
-    }
+    return exactly(() -> exactReceive.apply(timeoutMs));
   }
 
   /** A non-blocking receive. */
@@ -163,8 +154,13 @@ final class PrefetchedReceiver {
     } finally {
       lock.unlock();
     }
+    return exactly(exactTryReceive);
+  }
+
+  /** One unary call (outside the lock: it may wait), counted for burst detection. */
+  private ReceiveResult exactly(Supplier<ReceiveResult> call) {
     try {
-      return exactTryReceive.get();
+      return call.get();
     } finally {
       lock.lock();
       try {

@@ -7,9 +7,7 @@ import io.github.vertxchannels.MessageTooLargeException;
 import io.github.vertxchannels.ReceiveResult;
 import io.github.vertxchannels.SendAllResult;
 import io.github.vertxchannels.SendResult;
-import io.github.vertxchannels.testing.GrpcServerTestBase;
 import io.vertx.core.Future;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -27,26 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Java client's pipelined per-call send over producer credit (S-EXT-RESERVE). */
-class PipelinedSendTest extends GrpcServerTestBase {
+class PipelinedSendTest extends ClientTestBase {
 
-  private final List<ChannelGrpcClient> clients = new ArrayList<>();
-
-  private ChannelGrpcClient client() {
-    ChannelGrpcClient c = ChannelGrpcClient.connect("127.0.0.1:" + port);
-    clients.add(c);
-    return c;
-  }
-
-  @AfterEach
-  void closeClients() {
-    for (ChannelGrpcClient c : clients) {
-      try {
-        c.close();
-      } catch (RuntimeException ignored) {
-        // a test that broke the server on purpose
-      }
-    }
-  }
 
   @Test
   @DisplayName("S-EXT-RESERVE, S-RECV-4: pipelined sends are OK at once and arrive exactly once, in order")

@@ -4,14 +4,10 @@ import com.google.protobuf.ByteString;
 import io.github.vertxchannels.ChannelInfo;
 import io.github.vertxchannels.SendResult;
 import io.github.vertxchannels.grpc.v1.SendRequest;
-import io.github.vertxchannels.testing.GrpcServerTestBase;
 import io.vertx.core.json.JsonObject;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
-import java.util.ArrayList;
-import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -21,26 +17,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * server counts that credit against them, so the client gives it back first. The server caps a
  * stream's credit at {@value #CAP} bytes, so that a producer holds less than the free room.
  */
-class PipelinedStrictCreditTest extends GrpcServerTestBase {
+class PipelinedStrictCreditTest extends ClientTestBase {
 
   private static final int CAP = 450;
-
-  private final List<ChannelGrpcClient> clients = new ArrayList<>();
 
   @Override
   protected JsonObject serverConfig() {
     return super.serverConfig().put("max_reserve_bytes_per_stream", CAP);
-  }
-
-  private ChannelGrpcClient client() {
-    ChannelGrpcClient c = ChannelGrpcClient.connect("127.0.0.1:" + port);
-    clients.add(c);
-    return c;
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(ChannelGrpcClient::close);
   }
 
   @Test

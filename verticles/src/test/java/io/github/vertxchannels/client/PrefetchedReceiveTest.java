@@ -2,8 +2,6 @@ package io.github.vertxchannels.client;
 
 import io.github.vertxchannels.ReceiveResult;
 import io.github.vertxchannels.SendResult;
-import io.github.vertxchannels.testing.GrpcServerTestBase;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 
@@ -19,20 +17,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The Java client's per-call receives served from a revocable prefetch (S-EXT-REVOKE). */
-class PrefetchedReceiveTest extends GrpcServerTestBase {
+class PrefetchedReceiveTest extends ClientTestBase {
 
-  private final List<ChannelGrpcClient> clients = new ArrayList<>();
-
-  private ChannelGrpcClient client() {
-    ChannelGrpcClient c = ChannelGrpcClient.connect("127.0.0.1:" + port);
-    clients.add(c);
-    return c;
-  }
-
-  @AfterEach
-  void closeClients() {
-    clients.forEach(ChannelGrpcClient::close);
-  }
 
   private static byte[] bytes(int i) {
     return ByteBuffer.allocate(4).putInt(i).array();
