@@ -1,10 +1,12 @@
 #!/usr/bin/env python3
 """The Python runner of the vertx-channels conformance suite.
 
-    run_conformance.py run --target HOST:PORT [--vectors FILE] [--out FILE] [--surface NAME]... [--only TEXT]
+    run_conformance.py run --target HOST:PORT [--bounded-target HOST:PORT] [--vectors FILE] [--out FILE] [--surface NAME]... [--only TEXT]
         Runs the catalogue (conformance-tests/cases) on python-sync and python-asyncio against a
         running server, and the ETF categories on etf-python; prints a table and the final line;
-        exit status 1 when something failed. Without --vectors it runs erl itself.
+        exit status 1 when something failed. Without --vectors it runs erl itself. The cases
+        marked "node": "bounded" (S-EXT-MEMORY) run against --bounded-target, a server started
+        with max_total_bytes 1048576; without it they fail, saying so.
     run_conformance.py agent --target HOST:PORT
         Serves the Java engine (cross-language cases): JSON requests on stdin, answers on stdout.
 
@@ -59,17 +61,29 @@ async def run(args: argparse.Namespace) -> int:
         except Exception as e:
             other.append(f"{name}: could not connect to {args.target}: {e}")
             continue
+        bounded = None
         try:
             for case in catalogue.channel_cases:
                 if args.only and args.only not in case.name:
                     continue
+                on = surface
+                if case.node == "bounded":
+                    if not args.bounded_target:
+                        other.append(f"{name}: {case.name} needs --bounded-target (a node with max_total_bytes 1048576)")
+                        continue
+                    if bounded is None:
+                        bounded = make(name, args.bounded_target)
+                        await bounded.start()
+                    on = bounded
                 for kind in case.kinds:
-                    r = await engine.run(case, kind, name, {"default": surface})
+                    r = await engine.run(case, kind, name, {"default": on})
                     results.append(r)
                     print(f"{r.status:4}  {r.row} × {r.column}  {r.ms} ms" + (f"  {r.detail}" if r.status != "pass" else ""),
                           flush=True)
         finally:
             await surface.close()
+            if bounded is not None:
+                await bounded.close()
     for category in catalogue.etf_categories:
         if args.only and args.only not in category.name:
             continue
@@ -104,6 +118,7 @@ def main() -> int:
     sub = p.add_subparsers(dest="command", required=True)
     r = sub.add_parser("run", help="run the catalogue on the Python surfaces")
     r.add_argument("--target", required=True, help="the server, host:port")
+    r.add_argument("--bounded-target", help="the server of the \"node\": \"bounded\" cases (max_total_bytes 1048576)")
     r.add_argument("--cases", default=str(ROOT / "cases"), help="the catalogue directory")
     r.add_argument("--vectors", help="erl's vectors as JSON (from the Java runner); default: run erl here")
     r.add_argument("--out", help="write the verdicts as JSON here")

@@ -26,6 +26,14 @@ class Case:
         return f"{prefix}{self.name}" if kind is None else f"{prefix}{self.name} [{kind}]"
 
     @property
+    def node(self) -> str:
+        """"default", or "bounded": the node with a small max_total_bytes (S-EXT-MEMORY cases)."""
+        node = self.json.get("node", "default")
+        if node not in ("default", "bounded"):
+            raise ValueError(f"{self.name}: node must be \"default\" or \"bounded\", got {node!r}")
+        return str(node)
+
+    @property
     def steps(self) -> List[Dict[str, Any]]:
         return self.json.get("steps", [])
 

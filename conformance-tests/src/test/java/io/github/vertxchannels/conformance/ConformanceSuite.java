@@ -41,7 +41,8 @@ import org.junit.jupiter.api.TestFactory;
  *   <li>reads the catalogue ({@code cases/}) and the contract's rule ids;
  *   <li>has erl produce every term the catalogue needs ({@code erl/vectors.escript});
  *   <li>hosts the server in this JVM: a {@link ChannelVerticle} and a {@link ChannelGrpcVerticle} on
- *       an ephemeral loopback port;
+ *       an ephemeral loopback port, and a second node with a small memory budget
+ *       ({@code max_total_bytes}) in its own Vert.x for the cases marked {@code "node": "bounded"};
  *   <li>starts the Python runner ({@code python/run_conformance.py}) against that port: it runs the
  *       catalogue on python-sync, python-asyncio and etf-python while this JVM runs it on
  *       java-eventbus, java-grpc and etf-java;
@@ -57,6 +58,9 @@ class ConformanceSuite {
 
   private static final Path ROOT = Path.of(System.getProperty("conformance.root", ".")).toAbsolutePath().normalize();
   private static final Path OUT = ROOT.resolve("target/conformance");
+  /** max_total_bytes of the bounded node (S-EXT-MEMORY cases): 1 MiB, a few large messages. */
+  static final long BOUNDED_NODE_BYTES = 1024 * 1024;
+
   private static final String PYTHON = System.getProperty("conformance.python", "/usr/bin/python3");
 
   @TestFactory
@@ -75,27 +79,29 @@ class ConformanceSuite {
     List<Engine.Result> results = new ArrayList<>();
     List<String> otherFailures = new ArrayList<>();
     Vertx vertx = Vertx.vertx();
+    // The node of the cases marked "node": "bounded" (S-EXT-MEMORY): its own Vert.x, so that what
+    // those cases fill is another node's memory and never makes a concurrent case see busy.
+    Vertx boundedVertx = Vertx.vertx();
     try {
-      DeploymentOptions options = new DeploymentOptions().setConfig(new JsonObject().put("port", 0)
-        .put("max_channel_size", 0)); // S-NEW-1: max_size 0 is unlimited (the server caps it by default)
-      ChannelGrpcVerticle grpc = new ChannelGrpcVerticle();
-      vertx.deployVerticle(new ChannelVerticle(), options).compose(id -> vertx.deployVerticle(grpc, options))
-          .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
-      String target = "127.0.0.1:" + grpc.actualPort();
+      String target = serve(vertx, new JsonObject());
+      String boundedTarget = serve(boundedVertx, new JsonObject().put("max_total_bytes", BOUNDED_NODE_BYTES));
 
       Path pythonResults = OUT.resolve("python-results.json");
       Files.deleteIfExists(pythonResults);
       Process pythonRunner = python(List.of("run", "--target", target, "--cases", ROOT.resolve("cases").toString(),
-          "--vectors", vectorsJson.toString(), "--out", pythonResults.toString()))
+          "--vectors", vectorsJson.toString(), "--out", pythonResults.toString(), "--bounded-target", boundedTarget))
           .redirectOutput(OUT.resolve("python-runner.log").toFile())
           .redirectErrorStream(true).start();
 
       try (Engine engine = new Engine(catalogue, vectors, address -> probe(vertx, address));
            EventBusSurface eventBus = new EventBusSurface(vertx);
-           GrpcSurface grpcSurface = new GrpcSurface(target)) {
+           GrpcSurface grpcSurface = new GrpcSurface(target);
+           EventBusSurface boundedEventBus = new EventBusSurface(boundedVertx);
+           GrpcSurface boundedGrpc = new GrpcSurface(boundedTarget)) {
         for (Catalogue.Case c : catalogue.channelCases()) {
+          boolean bounded = isBoundedNode(c);
           for (String kind : c.kinds()) {
-            for (Surface s : List.of(eventBus, grpcSurface)) {
+            for (Surface s : bounded ? List.of(boundedEventBus, boundedGrpc) : List.of(eventBus, grpcSurface)) {
               results.add(engine.run(c, kind, s.name(), Map.of("default", s)));
             }
           }
@@ -139,6 +145,7 @@ class ConformanceSuite {
       }
     } finally {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      boundedVertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     }
 
     Report report = new Report(catalogue, results, otherFailures, rules,
@@ -165,6 +172,29 @@ class ConformanceSuite {
           () -> fail("not cited: " + report.uncitedRules() + (rules == null ? " (contract not found)" : ""))));
     }
     return tests.stream();
+  }
+
+  /**
+   * Deploys a node (channel verticle + gRPC server on an ephemeral loopback port) in {@code vertx}
+   * with {@code extra} config, and returns its gRPC target.
+   */
+  private static String serve(Vertx vertx, JsonObject extra) throws Exception {
+    DeploymentOptions options = new DeploymentOptions().setConfig(new JsonObject().put("port", 0)
+        .put("max_channel_size", 0) // S-NEW-1: max_size 0 is unlimited (the server caps it by default)
+        .mergeIn(extra));
+    ChannelGrpcVerticle grpc = new ChannelGrpcVerticle();
+    vertx.deployVerticle(new ChannelVerticle(), options).compose(id -> vertx.deployVerticle(grpc, options))
+        .toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+    return "127.0.0.1:" + grpc.actualPort();
+  }
+
+  /** A case marked {@code "node": "bounded"} runs on the node whose memory is {@link #BOUNDED_NODE_BYTES}. */
+  static boolean isBoundedNode(Catalogue.Case c) {
+    String node = c.json().getString("node", "default");
+    if (!node.equals("default") && !node.equals("bounded")) {
+      throw new IllegalArgumentException(c.name() + ": node must be \"default\" or \"bounded\", got " + node);
+    }
+    return node.equals("bounded");
   }
 
   /** Starts consuming an event-bus address (S-EXT-REPLY) and returns what arrives there. */
