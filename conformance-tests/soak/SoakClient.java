@@ -26,6 +26,7 @@ import io.github.vertxchannels.SendResult;
 import io.github.vertxchannels.client.ChannelGrpcClient;
 import io.github.vertxchannels.client.RemoteChannel;
 import io.github.vertxchannels.client.RemoteStream;
+import io.github.vertxchannels.client.UnconfirmedSendsException;
 import io.github.vertxchannels.etf.Atom;
 import io.github.vertxchannels.etf.ErlBinary;
 import io.github.vertxchannels.etf.ErlInteger;
@@ -222,6 +223,7 @@ public final class SoakClient {
     final boolean closer;
     long busy;
     long sendTimeouts;
+    long unconfirmedOnClose;
 
     Producer(JsonObject spec, RemoteChannel ch) {
       super(spec, ch);
@@ -252,7 +254,12 @@ public final class SoakClient {
           byte[] p = message(seq);
           SendResult r = null;
           if (nowait) {
-            r = ch.send(p);
+            try {
+              r = ch.send(p);
+            } catch (UnconfirmedSendsException e) {
+              seq = unconfirmed(e, seq);
+              return;
+            }
             if (r == SendResult.BUSY) {
               busy++;
               r = null; // wait for room (event-driven) rather than retrying in a loop
@@ -264,6 +271,9 @@ public final class SoakClient {
             } catch (ChannelTimeoutException e) {
               sendTimeouts++;
               continue;
+            } catch (UnconfirmedSendsException e) {
+              seq = unconfirmed(e, seq);
+              return;
             }
           }
           if (r == SendResult.OK) {
@@ -279,6 +289,14 @@ public final class SoakClient {
             throw new IllegalStateException("unexpected send result " + r);
           }
         }
+        // An OK send may have been pipelined into reserved room (S-EXT-RESERVE): only the flush
+        // says whether it was enqueued, or whether the closer closed the channel first.
+        try {
+          ch.flush();
+        } catch (UnconfirmedSendsException e) {
+          seq = unconfirmed(e, seq);
+          return;
+        }
         endedBy = seq >= maxMessages ? "count" : "deadline";
       } finally {
         if (closer) {
@@ -293,9 +311,30 @@ public final class SoakClient {
       }
     }
 
+    /**
+     * Sends reported OK that the server could not enqueue because the channel was closed before
+     * they arrived (S-EXT-RESERVE): they are the last ones sent (nothing after a close is
+     * enqueued), so this producer's count ends before them and the driver expects none of them.
+     * A broken stream (they may or may not be enqueued) is a failure of the run.
+     */
+    long unconfirmed(UnconfirmedSendsException e, long seq) {
+      if (!e.closed()) {
+        throw e;
+      }
+      long enqueued = seq - e.messages().size();
+      for (int i = 0; i < e.messages().size(); i++) {
+        bytes -= e.messages().get(i).length;
+      }
+      count = enqueued;
+      unconfirmedOnClose += e.messages().size();
+      endedBy = "closed";
+      return enqueued;
+    }
+
     @Override
     JsonObject result() {
-      return super.result().put("busy", busy).put("send_timeouts", sendTimeouts);
+      return super.result().put("busy", busy).put("send_timeouts", sendTimeouts)
+        .put("unconfirmed_on_close", unconfirmedOnClose);
     }
   }
 

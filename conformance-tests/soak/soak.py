@@ -570,7 +570,8 @@ def write_report(out: pathlib.Path, report: Dict[str, Any]) -> None:
                                                    f"on {os.cpu_count()} CPUs (other work included)"),
         ("stream sessions opened (client side)", f"{f['streams']:,}"),
         ("backpressure", f"{f['busy']:,} busy answers, {f['send_timeouts']:,} waiting sends timed out, "
-                         f"{f['closed_while_sending']} co-producers ended by the close"),
+                         f"{f['closed_while_sending']} co-producers ended by the close "
+                         f"({f.get('unconfirmed_on_close', 0)} pipelined sends reported back as not enqueued, S-EXT-RESERVE)"),
         ("redelivered to a competing consumer after later messages",
          f"{f['redelivered_late']:,} (returned to the head by a timed-out cancellable receive)"),
         ("receive timeouts", f"{f['recv_timeouts']:,}"),
@@ -874,6 +875,7 @@ def main() -> int:
             busy=sum(r.get("busy", 0) for r in pres),
             send_timeouts=sum(r.get("send_timeouts", 0) for r in pres),
             closed_while_sending=sum(1 for r in pres if r.get("ended_by") == "closed"),
+            unconfirmed_on_close=sum(r.get("unconfirmed_on_close", 0) for r in pres),
             recv_timeouts=sum(r.get("recv_timeouts", 0) for r in cres),
             rss_peak=max(rss_peak, st.get("VmRSS", 0)), rss_hwm=st.get("VmHWM", 0),
             rss_end=st.get("VmRSS", 0), clients_rss_peak=clients_peak,

@@ -34,7 +34,7 @@ sys.path.insert(0, str(HERE.parents[1] / "python-grpc-client"))
 
 import vertx_channels  # noqa: E402
 import vertx_channels.aio  # noqa: E402
-from vertx_channels import ChannelBusy, ChannelClosed, DeadlineExceeded  # noqa: E402
+from vertx_channels import ChannelBusy, ChannelClosed, DeadlineExceeded, SendFailed  # noqa: E402
 from vertx_channels.terms import Atom, term_to_binary  # noqa: E402
 
 HEADER = struct.Struct(">4sIIQ")
@@ -96,6 +96,7 @@ class Producer(Role):
         self.closer: bool = spec["closer"]
         self.busy = 0
         self.send_timeouts = 0
+        self.unconfirmed_on_close = 0
         self.exact_size = True
         if self.term:
             m = self.message(0)
@@ -116,8 +117,23 @@ class Producer(Role):
 
     def result(self) -> Dict[str, Any]:
         r = super().result()
-        r.update(busy=self.busy, send_timeouts=self.send_timeouts)
+        r.update(busy=self.busy, send_timeouts=self.send_timeouts, unconfirmed_on_close=self.unconfirmed_on_close)
         return r
+
+    def closed_before_arrival(self, e: SendFailed, seq: int) -> int:
+        """Sends that had returned (pipelined into reserved room, S-EXT-RESERVE) but arrived after
+        the closer closed the channel: not enqueued. They are the last ones sent (nothing after a
+        close is enqueued), so the count ends before them and the driver expects none of them. A
+        broken stream ("unconfirmed": maybe enqueued) fails the run."""
+        if any(r != "closed" for r in e.reasons):
+            raise e
+        n = len(e.payloads)
+        for s in range(seq - n, seq):
+            self.bytes -= self.size(self.message(s))
+        self.count = seq - n
+        self.unconfirmed_on_close += n
+        self.ended_by = "closed"
+        return seq - n
 
 
 class Consumer(Role):
@@ -214,6 +230,10 @@ def sync_producer(p: Producer, ch: Any, deadline: float) -> None:
                         send(m, timeout_ms=p.timeout_ms)  # wait for room, event-driven
                 else:
                     send(m, timeout_ms=p.timeout_ms)
+            except SendFailed as e:
+                seq = p.closed_before_arrival(e, seq)
+                clean = True
+                return
             except ChannelClosed:
                 p.ended_by = "closed"  # a co-producer closed it after the deadline
                 clean = True
@@ -226,6 +246,13 @@ def sync_producer(p: Producer, ch: Any, deadline: float) -> None:
             seq += 1
             p.count = seq
             p.bytes += p.size(m)
+        # A send may have returned from reserved room: only the flush says it was enqueued.
+        try:
+            ch.flush()
+        except SendFailed as e:
+            seq = p.closed_before_arrival(e, seq)
+            clean = True
+            return
         p.ended_by = "count" if seq >= p.max_messages else "deadline"
         clean = True
     finally:
@@ -325,6 +352,10 @@ async def aio_producer(p: Producer, ch: Any, deadline: float) -> None:
                         await send(m, timeout_ms=p.timeout_ms)
                 else:
                     await send(m, timeout_ms=p.timeout_ms)
+            except SendFailed as e:
+                seq = p.closed_before_arrival(e, seq)
+                clean = True
+                return
             except ChannelClosed:
                 p.ended_by = "closed"
                 clean = True
@@ -337,6 +368,12 @@ async def aio_producer(p: Producer, ch: Any, deadline: float) -> None:
             seq += 1
             p.count = seq
             p.bytes += p.size(m)
+        try:
+            await ch.flush()
+        except SendFailed as e:
+            seq = p.closed_before_arrival(e, seq)
+            clean = True
+            return
         p.ended_by = "count" if seq >= p.max_messages else "deadline"
         clean = True
     finally:
