@@ -588,6 +588,14 @@ class SyncProducer:
             # first, under the GIL): a receive loop on a channel object that never sent pays
             # nothing here.
             return
+        st = self._stream
+        if (st is not None and not st.core.reserving and st.core.settled
+                and not self._failures.items):
+            # Settled already (every send this object made was answered, no credit held): the
+            # common case of a receive loop after the sends, again without the lock. What the
+            # calling thread sent before is visible here; another thread's send in progress is
+            # not this call's to wait for (read-your-writes is per caller).
+            return
         with self._cond:
             st = self._stream
             if st is None or (not st.core.reserving and st.core.settled):
@@ -787,6 +795,8 @@ class AioProducer:
 
     async def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
         st = self._stream
+        if (st is None or (not st.core.reserving and st.core.settled)) and not self._failures.items:
+            return  # nothing in flight, no credit held, nothing to report: a receive loop's case
         if st is not None and st.core.reserving:
             st.core.request_reserve(0, 0)
             st.wake.set()
