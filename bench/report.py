@@ -142,6 +142,10 @@ def issue14_targets(cells: Dict[str, Any]) -> List[Dict[str, Any]]:
             add(f"i14-producer-{client}-{chunk // 1024}k",
                 f"{n} producer (`send_many` + `flush`) at {chunk // 1024} KiB vs drain",
                 _mb_ratio(cells, key(client, "produce_send_many", chunk), key(client, "drain_bytes", chunk)), thr)
+            # The issue names both producer idioms: the per-call loop too.
+            add(f"i14-producer-loop-{client}-{chunk // 1024}k",
+                f"{n} producer (per-call `send_bytes` loop) at {chunk // 1024} KiB vs drain",
+                _mb_ratio(cells, key(client, "produce_send_bytes", chunk), key(client, "drain_bytes", chunk)), thr)
     add("i14-receive-py-sync-1k", "Python sync per-call `receive_bytes` at 1 KiB vs drain",
         _mb_ratio(cells, key("py-sync", "drain_bytes_receive_bytes", 1024), key("py-sync", "drain_bytes", 1024)), 0.5)
     for chunk, thr in ((65536, 0.9), (1024, 8.0)):
