@@ -170,6 +170,16 @@ def _contended(frame: "pb.ServerFrame") -> bool:
     return frame.WhichOneof("frame") == "opened" and frame.opened.info.waiting_receivers > 0
 
 
+def _on_revoke(owner: Any, s: "_Session") -> None:
+    """The server's Revoke on ``s`` (either driver, under its lock or on its loop): the session
+    hands out nothing more and gives the rest back, and the owner stays exact for CONTENDED_S."""
+    if not s.ending:
+        s.revoked()
+    if owner._session is s:
+        owner._session = None
+    owner._contended_until = time.monotonic() + CONTENDED_S
+
+
 def _left_ms(deadline: Optional[float], now: float) -> int:
     """What is left of a receive's timeout, in ms (-1 = forever; 0 = it passed)."""
     if deadline is None:
@@ -471,11 +481,7 @@ class SyncPrefetcher:
             for frame in s.call:
                 with self._cond:
                     if frame.WhichOneof("frame") == "revoke":
-                        if not s.ending:
-                            s.revoked()
-                        if self._session is s:
-                            self._session = None
-                        self._contended_until = time.monotonic() + CONTENDED_S
+                        _on_revoke(self, s)
                         self._cond.notify_all()
                         for wake in self._wakers:
                             wake()
@@ -725,11 +731,7 @@ class AioPrefetcher:
                 if frame is grpc.aio.EOF:
                     break
                 if frame.WhichOneof("frame") == "revoke":
-                    if not s.ending:
-                        s.revoked()
-                    if self._session is s:
-                        self._session = None
-                    self._contended_until = time.monotonic() + CONTENDED_S
+                    _on_revoke(self, s)
                     self._wake(s)
                     s.changed.set()
                     continue

@@ -121,12 +121,10 @@ final class PrefetchedReceiver {
           return r;
         }
       } else if (s != null) {
-        ReceiveResult r = takeNow(s);
+        ReceiveResult r = takeNowOrSettle(s);
         if (r != null) {
-          returned();
           return r;
         }
-        settleAcks(s);
       }
     } finally {
       lock.unlock();
@@ -144,17 +142,29 @@ final class PrefetchedReceiver {
           // Just opened: what the channel held is one round trip away, not absent.
           awaitFirstPushes(s);
         }
-        ReceiveResult r = takeNow(s);
+        ReceiveResult r = takeNowOrSettle(s);
         if (r != null) {
-          returned();
           return r;
         }
-        settleAcks(s);
       }
     } finally {
       lock.unlock();
     }
     return exactly(exactTryReceive);
+  }
+
+  /**
+   * Under the lock: a prefetched message now (counted as a receive of the burst), or null after
+   * acknowledging what was handed, so that the exact call that follows sees the channel as is.
+   */
+  private ReceiveResult takeNowOrSettle(Session s) {
+    ReceiveResult r = takeNow(s);
+    if (r != null) {
+      returned();
+      return r;
+    }
+    settleAcks(s);
+    return null;
   }
 
   /** One unary call (outside the lock: it may wait), counted for burst detection. */
