@@ -37,8 +37,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * <p>While the stream holds credit, a send is {@code OK} at once: the server has reserved room
  * for it, so it can never be {@code BUSY}. Such sends are coalesced into reserved Send frames
  * (at most {@link #PIPELINE_DEPTH} frames unconfirmed; what comes meanwhile waits for the next
- * frame), so many small messages cost one frame. Without credit (the channel is full, or the
- * payload is larger than the credit can be) a send travels as an ordinary Send frame and waits
+ * frame), so many small messages cost one frame. A send that finds the credit used up while
+ * reserved frames are unconfirmed waits for them (their confirmations top the credit up). Without
+ * credit (the channel is full, or the payload is larger than the credit can be) a send travels as
+ * an ordinary Send frame and waits
  * for its answer, which is the contract's answer ({@code BUSY}, waiting, timeout, too large).
  * Frames leave in call order, so a channel sees one producer's messages in order.
  *
