@@ -212,7 +212,10 @@ class SyncPrefetcher:
         self._client = client
         self._id = channel_id
         self._kind = kind
-        self._cond = threading.Condition()
+        # The condition's own lock, held directly on the fast path (a C-level context manager;
+        # the Condition's __enter__ is one Python call more per receive).
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
         self._session: Optional[_Session] = None
         self._burst = _Burst()
         self._wakers: List[Callable[[], None]] = []
@@ -221,20 +224,30 @@ class SyncPrefetcher:
 
     # -- entry points --------------------------------------------------------------------------
 
+    def take_prefetched(self) -> Optional[bytes]:
+        """The fast path of a burst of waiting receives: the oldest prefetched message under one
+        lock, no frame (acks go every half window); None when there is none at hand (then the
+        caller goes the full way, :meth:`receive`)."""
+        s = self._session
+        if s is None:
+            return None
+        with self._lock:
+            if s is not self._session:
+                return None
+            payload = s.window.take()
+            if payload is not None:
+                self._burst.last_send = time.monotonic()
+                if s.window.due:
+                    s.outbox.extend(s.window.control_frames(idle=False))
+                    self._cond.notify_all()
+            return payload
+
     def receive(self, timeout_ms: int, exact: Callable[[int], bytes]) -> bytes:
         """A waiting receive (``timeout_ms`` < 0 = forever; 0 = answer now)."""
-        s = self._session
-        if s is not None and timeout_ms != 0:
-            # The fast path of a burst: one lock, a deque pop, no frame (acks every half window).
-            with self._cond:
-                if s is self._session:
-                    payload = s.window.take()
-                    if payload is not None:
-                        self._burst.last_send = time.monotonic()
-                        if s.window.due:
-                            s.outbox.extend(s.window.control_frames(idle=False))
-                            self._cond.notify_all()
-                        return payload
+        if timeout_ms != 0:
+            payload = self.take_prefetched()
+            if payload is not None:
+                return payload
         s = self._begin(start=timeout_ms != 0)
         if s is None or timeout_ms == 0:
             payload = self._now(s)

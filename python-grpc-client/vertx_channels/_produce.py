@@ -579,22 +579,23 @@ class SyncProducer:
         self._wait(lambda core: core.confirmed, timeout_s)
         self.raise_failures()
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing for settle() to do: every send answered, no credit held, nothing to report
+        (read without the lock, under the GIL, as settle() does)."""
+        st = self._stream
+        return (st is None or (not st.core.reserving and st.core.settled)) and not self._failures.items
+
     def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
         """flush(), and give the credit back (waiting for the server's answer): what every other
         operation on the channel object does first, so that it sees its own writes and other
         parties see no reservation of this idle producer."""
-        if self._stream is None and not self._failures.items:
-            # Nothing in flight, nothing to report (no lock: a send that returned set _stream
-            # first, under the GIL): a receive loop on a channel object that never sent pays
-            # nothing here.
-            return
-        st = self._stream
-        if (st is not None and not st.core.reserving and st.core.settled
-                and not self._failures.items):
-            # Settled already (every send this object made was answered, no credit held): the
-            # common case of a receive loop after the sends, again without the lock. What the
-            # calling thread sent before is visible here; another thread's send in progress is
-            # not this call's to wait for (read-your-writes is per caller).
+        if self.quiet:
+            # Nothing in flight, no credit held, nothing to report: a receive loop's common
+            # case, without the lock (a send that returned set _stream and its counts first,
+            # under the GIL, so the calling thread's own sends are visible here; another
+            # thread's send in progress is not this call's to wait for: read-your-writes is per
+            # caller).
             return
         with self._cond:
             st = self._stream
