@@ -72,6 +72,11 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "memory_pace_mb_s": 100,
         "codec_seconds": 0.6,
         "warmup_messages": 400_000,
+        # Then each gRPC client process first runs its own paths unmeasured (push, per-call
+        # receive, producer credit; grpc_warmup_cells): measured on this 2-core machine, the
+        # server's C2 compiler threads still took 1-3.5 us of CPU per message until about 1.5M
+        # messages had gone through the gRPC paths, more than the server's event loop itself.
+        "grpc_warmup_messages": 400_000,
         "worker_timeout_s": 240,  # per cell
         "budget_s": 17 * 60,  # no client process starts after this (make bench: about 20 minutes)
         # Cross-node (cluster section): payload bytes per run, as the single-node Python cells
@@ -104,6 +109,7 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "memory_pace_mb_s": 200,
         "codec_seconds": 0.03,
         "warmup_messages": 2000,
+        "grpc_warmup_messages": 400,
         "worker_timeout_s": 60,  # per cell
         "budget_s": 5 * 60,
         # one tiny cross-node cell: it proves the cluster harness (two JVMs joining), nothing more
@@ -283,9 +289,28 @@ def latency_cell(p: Dict[str, Any]) -> Dict[str, Any]:
             "interval_ms": p["latency_interval_ms"], "chunk": 64}
 
 
+def grpc_warmup_cells(p: Dict[str, Any], java: bool = False) -> List[Dict[str, Any]]:
+    """The JIT warm-up of the server's gRPC paths this client drives, run first in the client's
+    process and kept out of the tables (``<client>/warm-up/...``): the server's pushes (a
+    streaming run), the revocable prefetch of per-call receives, and producer credit (per-call
+    sends; ``send_many`` of 64 KiB payloads for Python)."""
+    n = p["grpc_warmup_messages"]
+    if not n:
+        return []
+    base = {"role": "warm-up", "reps": 1, "warmup": 0, "in_flight": IN_FLIGHT}
+    cells = [dict(base, op="throughput", payload="bytes", chunk=1024, count=n, max_size=MAX_SIZE),
+             dict(base, op="drain", api="receive" if java else "receive_bytes", payload="bytes",
+                  chunk=1024, count=n // 2),
+             dict(base, op="produce", api="send" if java else "send_bytes", chunk=1024, count=n // 2)]
+    if not java:
+        cells.append(dict(base, op="produce", api="send_many", chunk=65536, count=max(1, n // 40)))
+    return cells
+
+
 def cell_key(client: str, cell: Dict[str, Any]) -> str:
     if cell.get("role") == "warm-up":
-        return f"{client}/warm-up/{cell['chunk']}"
+        what = "-".join(str(cell[k]) for k in ("op", "api") if k in cell)
+        return f"{client}/warm-up/{what}/{cell['chunk']}"
     if cell["op"] == "drain":
         api = cell.get("api", "iter")
         return report.key(client, "drain_" + cell["payload"] + ("" if api == "iter" else "_" + api), cell["chunk"])
@@ -784,6 +809,7 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
                           if c["op"] == "ceiling" and c["chunk"] in (1024, 65536)]
                          + [c for c in drain_cells(p, p["small_java"]) if c["chunk"] == 1024]
                          + java_issue14_cells(p))
+            cells = grpc_warmup_cells(p, java=True) + cells
             raw += [("java-grpc", r) for r in run_worker(java_cmd(server), cells, p["worker_timeout_s"], "java-grpc")]
         for mode in ("sync", "aio"):
             if f"py-{mode}" in sections:
@@ -792,6 +818,7 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
                          + drain_cells(p, p["small_py"]) + [latency_cell(p)]
                          + (grpcio_ceiling_cells(p) if mode == "sync" else [])
                          + issue14_cells(p, mode))
+                cells = grpc_warmup_cells(p) + cells
                 raw += [(f"py-{mode}", r) for r in run_worker(
                     py_cmd(mode, server, client_options), cells, p["worker_timeout_s"], f"py-{mode}")]
             elif "i14" in sections:
@@ -799,6 +826,7 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
                          + [c for c in drain_cells(p, p["small_py"]) if c["chunk"] == 1024]
                          + (grpcio_ceiling_cells(p)[1:] if mode == "sync" else [])
                          + issue14_cells(p, mode))
+                cells = grpc_warmup_cells(p) + cells
                 raw += [(f"py-{mode}", r) for r in run_worker(
                     py_cmd(mode, server, client_options), cells, p["worker_timeout_s"], f"py-{mode}")]
         if "codec" in sections:
@@ -860,7 +888,8 @@ def run(args: argparse.Namespace, out_dir: pathlib.Path, log_dir: pathlib.Path, 
         "command": command,
         "machine": info,
         "server_config": server.config,
-        "params": {"chunks": p["chunks"], "reps": p["reps"], "warmup": p["warmup"],
+        "params": {"chunks": p["chunks"], "reps": p["reps"], "warmup": p["warmup"], "warmup_messages": p["warmup_messages"],
+                   "grpc_warmup_messages": p["grpc_warmup_messages"],
                    "max_size": MAX_SIZE, "in_flight": IN_FLIGHT, "local_window": LOCAL_WINDOW,
                    "java_window": {"messages": JAVA_WINDOW[0], "bytes": JAVA_WINDOW[1]},
                    "latency_interval_ms": p["latency_interval_ms"],
