@@ -103,6 +103,19 @@ class ChannelHandle:
         """The client this channel object uses."""
         return self._client
 
+    def _take_prefetched(self, timeout_ms: Any) -> Optional[bytes]:
+        """A receive loop's common case, checked before anything else (each Python call on this
+        path costs about a tenth of a receive): a valid waiting timeout, an open client,
+        nothing of this object's sends to settle (it never sent, or all was answered), and a
+        message prefetched. None: the receive goes the full way."""
+        if timeout_ms.__class__ is int and timeout_ms != 0 and not self._client._closed:
+            # the subclass's producer (_produce) and prefetcher (_prefetch), of either driver
+            producer = self._producer  # type: ignore[attr-defined]
+            if (producer._stream is None and not producer._failures.items) or producer.quiet:
+                payload: Optional[bytes] = self._prefetch.take_prefetched()  # type: ignore[attr-defined]
+                return payload
+        return None
+
     def __repr__(self) -> str:
         return f"<{self._module}.{type(self).__name__} id={self._id!r}>"
 

@@ -90,6 +90,36 @@ class _Session:
         self.bounded = True  # the channel has a max_size (known from Opened)
         self.wake: Optional[asyncio.Event] = None  # the asyncio driver's writer wake-up
         self.changed: Optional[asyncio.Event] = None
+        self._seen_handed = 0  # the handed count the writer saw last, and when it moved
+        self._active_at = time.monotonic()
+
+    def take_next(self) -> Optional[bytes]:
+        """The fast path's take: ConsumerWindow.take() inlined (a receive loop's Python cost is
+        mostly calls), the Ack + Credit queued when half the window was handed, and no clock
+        read (the writer's idle clock sees the handed count move, :meth:`quiet_for`). Under the
+        driver's lock (sync) or on its loop (asyncio)."""
+        w = self.window
+        buf = w._buffer
+        if not buf:
+            return None
+        payload: bytes = buf.popleft()
+        w._handed += 1
+        used = w._used_messages = w._used_messages + 1
+        used_bytes = w._used_bytes = w._used_bytes + len(payload)
+        if used * 2 >= w.window_messages or used_bytes * 2 >= w.window_bytes:
+            self.outbox.extend(w.control_frames(idle=False))  # clears w.due
+        return payload
+
+    def quiet_for(self, now: float, last_call: float) -> float:
+        """How long no receive used this session: since the later of ``last_call`` (the last
+        receive that went the slow way) and the writer's first sight of the handed count
+        moving (the fast path reads no clock). The writer looks at least every LINGER_S, so
+        an idle session ends within two of them."""
+        handed = self.window._handed
+        if handed != self._seen_handed:
+            self._seen_handed = handed
+            self._active_at = now
+        return now - max(last_call, self._active_at)
 
     @property
     def ready(self) -> bool:
@@ -234,12 +264,9 @@ class SyncPrefetcher:
         with self._lock:
             if s is not self._session:
                 return None
-            payload = s.window.take()
-            if payload is not None:
-                self._burst.last_send = time.monotonic()
-                if s.window.due:
-                    s.outbox.extend(s.window.control_frames(idle=False))
-                    self._cond.notify_all()
+            payload = s.take_next()
+            if payload is not None and s.outbox:
+                self._cond.notify_all()  # an Ack + Credit is queued: the writer sends it
             return payload
 
     def receive(self, timeout_ms: int, exact: Callable[[int], bytes]) -> bytes:
@@ -476,7 +503,7 @@ class SyncPrefetcher:
                         break
                     if s.ending:
                         return  # the final frames were written: half-close
-                    quiet = time.monotonic() - self._burst.last_send
+                    quiet = s.quiet_for(time.monotonic(), self._burst.last_send)
                     if s.end_requested or (s.waiting == 0 and quiet >= LINGER_S):
                         s.ending = True
                         if self._session is s:
@@ -543,6 +570,17 @@ class AioPrefetcher:
         self._burst = _Burst()
         self._contended_until = 0.0
         self._last: Optional[_Session] = None  # the latest session (maybe ending)
+
+    def take_prefetched(self) -> Optional[bytes]:
+        """The fast path of a burst of waiting receives (see the sync one): the oldest
+        prefetched message, no await, no frame; None when there is none at hand."""
+        s = self._session
+        if s is None or s.over or s.ending:
+            return None
+        payload = s.take_next()
+        if payload is not None and s.outbox:
+            self._wake(s)
+        return payload
 
     async def receive(self, timeout_ms: int, exact: Callable[[int], Awaitable[bytes]]) -> bytes:
         s = await self._begin(start=timeout_ms != 0)
@@ -722,7 +760,7 @@ class AioPrefetcher:
                 continue
             if s.ending:
                 return
-            quiet = time.monotonic() - self._burst.last_send
+            quiet = s.quiet_for(time.monotonic(), self._burst.last_send)
             if s.end_requested or (s.waiting == 0 and quiet >= LINGER_S):
                 s.ending = True
                 if self._session is s:

@@ -488,7 +488,21 @@ class _SyncStream:
         self.call: Any = None
 
 
-class SyncProducer:
+class _Quiet:
+    """What both drivers' settle() and the receive fast paths ask first."""
+
+    _stream: Any
+    _failures: "Failures"
+
+    @property
+    def quiet(self) -> bool:
+        """Nothing for settle() to do: every send answered, no credit held, nothing to report
+        (read without the lock, under the GIL, as settle() does)."""
+        st = self._stream
+        return (st is None or (not st.core.reserving and st.core.settled)) and not self._failures.items
+
+
+class SyncProducer(_Quiet):
     """The pipelined producer of one sync channel object. Thread-safe: the application's
     threads, grpcio's request thread (the writer) and a reader thread share it under one
     condition variable."""
@@ -578,13 +592,6 @@ class SyncProducer:
         failed."""
         self._wait(lambda core: core.confirmed, timeout_s)
         self.raise_failures()
-
-    @property
-    def quiet(self) -> bool:
-        """Nothing for settle() to do: every send answered, no credit held, nothing to report
-        (read without the lock, under the GIL, as settle() does)."""
-        st = self._stream
-        return (st is None or (not st.core.reserving and st.core.settled)) and not self._failures.items
 
     def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
         """flush(), and give the credit back (waiting for the server's answer): what every other
@@ -721,7 +728,7 @@ class _AioStream:
         self.reader: "Optional[asyncio.Task[None]]" = None
 
 
-class AioProducer:
+class AioProducer(_Quiet):
     """The pipelined producer of one asyncio channel object (one event loop, no lock)."""
 
     def __init__(self, client: Any, channel_id: str, kind: Kind,
@@ -795,9 +802,9 @@ class AioProducer:
         self.raise_failures()
 
     async def settle(self, timeout_s: float = FLUSH_WAIT_S) -> None:
-        st = self._stream
-        if (st is None or (not st.core.reserving and st.core.settled)) and not self._failures.items:
+        if self.quiet:
             return  # nothing in flight, no credit held, nothing to report: a receive loop's case
+        st = self._stream
         if st is not None and st.core.reserving:
             st.core.request_reserve(0, 0)
             st.wake.set()

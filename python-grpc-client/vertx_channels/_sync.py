@@ -271,14 +271,9 @@ class _ChannelBase(_base.ChannelHandle):
                            size=len(payload), timeout_ms=timeout_ms)
 
     def _receive_payload(self, timeout_ms: int) -> bytes:
-        if (timeout_ms.__class__ is int and timeout_ms != 0 and self._producer.quiet
-                and not self._client._closed):
-            # A receive loop's common case, checked inline (a receive costs ~1 us of Python):
-            # a valid waiting timeout, nothing of this object's sends to settle, a message
-            # prefetched.
-            payload = self._prefetch.take_prefetched()
-            if payload is not None:
-                return payload
+        payload = self._take_prefetched(timeout_ms)
+        if payload is not None:
+            return payload
         _base.check_timeout_ms("timeout_ms", timeout_ms)
         self._settle()
         self._client._check_open()
@@ -311,6 +306,9 @@ class _ChannelBase(_base.ChannelHandle):
     async def _async_receive_payload(self, timeout_ms: int) -> bytes:
         """Receive on any running asyncio loop, event-driven: grpcio's threads hand the answer
         to the loop with call_soon_threadsafe (S-EXT-PUSH), no polling."""
+        payload = self._take_prefetched(timeout_ms)
+        if payload is not None:
+            return payload
         _base.check_timeout_ms("timeout_ms", timeout_ms)
         self._settle()
         self._client._check_open()

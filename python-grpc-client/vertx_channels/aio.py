@@ -365,6 +365,9 @@ class _ChannelBase(_base.ChannelHandle):
                            size=len(payload), timeout_ms=timeout_ms)
 
     async def _receive_payload(self, timeout_ms: int) -> bytes:
+        payload = self._take_prefetched(timeout_ms)
+        if payload is not None:
+            return payload
         _base.check_timeout_ms("timeout_ms", timeout_ms)
         await self._settle()
         self._client._check_open()
