@@ -94,7 +94,14 @@ async def test_consumer_gone_with_a_full_prefetch_loses_nothing__S_EXT_REDELIVER
     assert got + rest == list(range(300))
 
 
-async def test_try_receive_loop_drains_through_the_prefetch__S_RECV_1_S_RECV_4(aclient):
+async def test_try_receive_loop_drains_through_the_prefetch__S_RECV_1_S_RECV_4(aclient,
+                                                                            monkeypatch):
+    # one session serves the whole loop (see the sync test)
+    monkeypatch.setattr(_prefetch, "PRIME_WAIT_S", 30.0)
+    opened = []
+    real_open = _prefetch.AioPrefetcher._open
+    monkeypatch.setattr(_prefetch.AioPrefetcher, "_open",
+                        lambda self: opened.append(1) or real_open(self))
     ch = await aclient.new_channel()
     n = 2000
     await ch.send_many(range(n))
@@ -106,4 +113,4 @@ async def test_try_receive_loop_drains_through_the_prefetch__S_RECV_1_S_RECV_4(a
             break
         got.append(m)
     assert got == list(range(n))
-    assert ch._prefetch._last is not None
+    assert len(opened) == 1

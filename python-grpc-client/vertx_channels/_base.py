@@ -103,11 +103,12 @@ class ChannelHandle:
         """The client this channel object uses."""
         return self._client
 
-    def _take_prefetched(self, timeout_ms: Any) -> Optional[bytes]:
+    def _take_prefetched(self, timeout_ms: Any = -1) -> Optional[bytes]:
         """A receive loop's common case, checked before anything else (each Python call on this
-        path costs about a tenth of a receive): a valid waiting timeout, an open client,
-        nothing of this object's sends to settle (it never sent, or all was answered), and a
-        message prefetched. None: the receive goes the full way."""
+        path costs about a tenth of a receive): a valid waiting timeout (or none: a
+        ``try_receive``), an open client, nothing of this object's sends to settle (it never
+        sent, or all was answered), and a message prefetched. None: the receive goes the full
+        way."""
         if timeout_ms.__class__ is int and timeout_ms != 0 and not self._client._closed:
             # the subclass's producer (_produce) and prefetcher (_prefetch), of either driver
             producer = self._producer  # type: ignore[attr-defined]
@@ -491,6 +492,11 @@ class ConsumerWindow:
     @property
     def buffered(self) -> int:
         return len(self._buffer)
+
+    @property
+    def pushed(self) -> int:
+        """How many messages the server pushed on this stream so far."""
+        return self._next_seq - 1
 
     @property
     def at_end(self) -> bool:

@@ -1,6 +1,7 @@
 """Per-call receives served from a bounded prefetch (``receive``, ``receive_bytes``,
-``async_receive``, ``try_receive``; a ``try_receive`` that opens a prefetch waits up to
-``PRIME_WAIT_S`` for the server's first pushes of what the channel held).
+``async_receive``, ``try_receive``; a ``try_receive`` that finds the prefetch empty while
+messages the channel held when it opened are still on their way waits up to ``PRIME_WAIT_S``
+for them).
 
 * **Exact** (always the first receive of a channel object, and everything when ``ENABLED`` is
   False): the unary ``Receive`` / ``TryReceive`` calls (or the one-message stream of asyncio's
@@ -62,9 +63,10 @@ LINGER_S = 0.005
 # ended at once, and receives stay exact for this long; so after a Revoke: with a competing
 # consumer on the channel, a prefetch would be revoked again and again (each a round trip).
 CONTENDED_S = 1.0
-# How long a non-blocking receive that opened a prefetch waits for the server's first pushes
-# (messages the channel held when the stream opened; normally one round trip). Past it, the
-# receive asks the server exactly, as always.
+# How long a non-blocking receive waits for pushes it knows are coming: messages the channel held
+# when the stream opened that have not arrived yet (normally less than a round trip: the first
+# pushes, or the next batch when the loop outruns them). Past it (another receiver took them),
+# the session never waits again and the receive asks the server exactly, as always.
 PRIME_WAIT_S = 0.2
 
 # _take's answer when the session ended under a waiting receive (given back, or contended):
@@ -86,7 +88,7 @@ class _Session:
         self.waiting = 0  # receives waiting on it
         self.writer_untimed = False  # the writer waits without a timeout (a receive waits)
         self.opened_messages: Optional[int] = None  # messages queued when it opened
-        self.primed = False  # a non-blocking receive waited for the first pushes (once)
+        self.may_wait = True  # a non-blocking receive may wait for known pushes (until one timed out)
         self.bounded = True  # the channel has a max_size (known from Opened)
         self.wake: Optional[asyncio.Event] = None  # the asyncio driver's writer wake-up
         self.changed: Optional[asyncio.Event] = None
@@ -123,13 +125,19 @@ class _Session:
 
     @property
     def ready(self) -> bool:
-        """A new session can answer a non-blocking receive: the server answered, and what was
-        queued when it opened has been pushed (or the session is ending)."""
+        """The session can answer a non-blocking receive now: a message is at hand, or every
+        message the channel held when the stream opened has been pushed (so none is known to be
+        on its way), or the session is over or ending."""
         if self.over or self.end_requested or self.ending or self.window.closed:
             return True
         if self.opened_messages is None:
-            return False
-        return self.opened_messages == 0 or self.window.buffered > 0
+            return False  # the server has not answered the open yet
+        return self.window.buffered > 0 or self.window.pushed >= self.opened_messages
+
+    def wait_frames(self) -> List["pb.ClientFrame"]:
+        """Before a non-blocking receive waits for pushes it knows are coming: the Ack + Credit
+        they may need (see idle_frames)."""
+        return self.idle_frames() if self.opened_messages is not None else []
 
     def open_frame(self) -> "pb.ClientFrame":
         """OpenStream without credit: the window is granted once Opened showed no competing
@@ -310,15 +318,24 @@ class SyncPrefetcher:
     def try_receive(self, exact: Callable[[], Any]) -> Any:
         """A non-blocking receive: from the prefetch if it holds a message, else exact."""
         s = self._begin(start=True)
-        if s is not None and not s.primed:
+        if s is not None and s.may_wait:
             with self._cond:
-                s.waiting += 1  # not idle meanwhile
-                deadline = time.monotonic() + PRIME_WAIT_S
-                while not s.ready and time.monotonic() < deadline:
-                    self._cond.wait(deadline - time.monotonic())
-                s.primed = True
-                s.waiting -= 1
-                self._burst.last_send = time.monotonic()
+                if not s.ready:
+                    # Messages the channel held at the open are still on their way here: wait
+                    # for them rather than give the prefetch back (a round trip, and the next
+                    # receives exact). Bounded: past PRIME_WAIT_S (another receiver took them),
+                    # this session never waits again and the receive asks the server exactly.
+                    s.waiting += 1  # not idle meanwhile
+                    frames = s.wait_frames()
+                    if frames:
+                        s.outbox.extend(frames)
+                        self._cond.notify_all()
+                    deadline = time.monotonic() + PRIME_WAIT_S
+                    while not s.ready and time.monotonic() < deadline:
+                        self._cond.wait(deadline - time.monotonic())
+                    s.may_wait = s.ready
+                    s.waiting -= 1
+                    self._burst.last_send = time.monotonic()
         payload = self._now(s)
         if payload is not None:
             return payload
@@ -621,11 +638,16 @@ class AioPrefetcher:
 
     async def try_receive(self, exact: Callable[[], Awaitable[Any]]) -> Any:
         s = await self._begin(start=True)
-        if s is not None and not s.primed:
+        if s is not None and s.may_wait and not s.ready:
+            # known pushes on their way: wait for them, bounded (see the sync one)
             assert s.changed is not None
             loop = asyncio.get_running_loop()
             deadline = loop.time() + PRIME_WAIT_S
             s.waiting += 1  # not idle meanwhile
+            frames = s.wait_frames()
+            if frames:
+                s.outbox.extend(frames)
+                self._wake(s)
             try:
                 while not s.ready and loop.time() < deadline:
                     s.changed.clear()
@@ -636,7 +658,7 @@ class AioPrefetcher:
             finally:
                 s.waiting -= 1
                 self._burst.last_send = time.monotonic()
-            s.primed = True
+            s.may_wait = s.ready
         payload = await self._now(s)
         if payload is not None:
             return payload

@@ -293,6 +293,9 @@ class _ChannelBase(_base.ChannelHandle):
         return payload
 
     def _try_receive_payload(self) -> Any:
+        payload = self._take_prefetched()
+        if payload is not None:
+            return payload
         self._settle()
         self._client._check_open()
         return self._prefetch.try_receive(self._try_receive_unary)

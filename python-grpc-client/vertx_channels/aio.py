@@ -407,6 +407,9 @@ class _ChannelBase(_base.ChannelHandle):
             raise
 
     async def _try_receive_payload(self) -> Any:
+        payload = self._take_prefetched()
+        if payload is not None:
+            return payload
         await self._settle()
         self._client._check_open()
         return await self._prefetch.try_receive(self._try_receive_unary)
