@@ -88,8 +88,13 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "cluster_clients": ["sync", "aio"],
         "cluster_warmup_messages": 200_000,
         # Issue 14 (producer and per-call cells): messages per run of a per-call cell, at most
-        # i14_msgs, at most i14_bytes of payload (per-call runs go at a few thousand calls/s)
-        "i14_msgs": 10_000, "i14_bytes": 128 * MiB,
+        # i14_msgs, at most i14_bytes of payload: as many 1 KiB messages as the drain they are
+        # compared with (64 MiB), so that a loop's start (its first exact calls, the stream's
+        # open) weighs in both alike
+        "i14_msgs": 65_536, "i14_bytes": 128 * MiB,
+        # ... and the median of 5 runs (the drains they are divided by too): on this shared
+        # 2-core machine two cells running the same code in one run differed by up to 50 %
+        "i14_reps": 5,
         "i14_stream_msgs": 65_536,  # send_many runs (one stream) carry more: 64 MiB at 1 KiB
         # erlang_python's streaming shape: 1 MiB per run, as theirs
         "ep_total": 1 * MiB, "ep_reps": 5,
@@ -116,7 +121,7 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         "cluster_bytes": {65536: 256 * KiB},
         "cluster_clients": ["sync"],
         "cluster_warmup_messages": 0,
-        "i14_msgs": 200, "i14_bytes": 1 * MiB, "i14_stream_msgs": 200,
+        "i14_msgs": 200, "i14_bytes": 1 * MiB, "i14_stream_msgs": 200, "i14_reps": 1,
         "ep_total": 256 * KiB, "ep_reps": 1,
     },
 }
@@ -229,7 +234,7 @@ def grpcio_ceiling_cells(p: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 def drain_cells(p: Dict[str, Any], small: int) -> List[Dict[str, Any]]:
     """The consuming side alone: the channel is filled first, then drained (64 B and 1 KiB)."""
-    base = {"op": "drain", "payload": "bytes", "reps": p["reps"], "warmup": p["warmup"],
+    base = {"op": "drain", "payload": "bytes", "reps": p["i14_reps"], "warmup": p["warmup"],
             "in_flight": IN_FLIGHT}
     return [dict(base, chunk=64, count=small),
             dict(base, chunk=1024, count=max(1, p["py_bytes"][1024] // 1024))]
@@ -240,7 +245,7 @@ def issue14_cells(p: Dict[str, Any], mode: str) -> List[Dict[str, Any]]:
     receives of a pre-filled channel, and the drain (``for m in ch``) at every chunk size they are
     compared with; for the sync client also erlang_python's streaming shape. The sync client's
     bare grpcio stream at 4 and 16 KiB completes grpcio_ceiling_cells."""
-    base = {"reps": p["reps"], "warmup": p["warmup"], "in_flight": IN_FLIGHT}
+    base = {"reps": p["i14_reps"], "warmup": p["warmup"], "in_flight": IN_FLIGHT}
 
     def count(chunk: int, stream: bool = False) -> int:
         return max(1, min(p["i14_stream_msgs" if stream else "i14_msgs"], p["i14_bytes"] // chunk))
@@ -272,7 +277,7 @@ def issue14_cells(p: Dict[str, Any], mode: str) -> List[Dict[str, Any]]:
 def java_issue14_cells(p: Dict[str, Any]) -> List[Dict[str, Any]]:
     """Issue 14 for the Java gRPC client: per-call sends (producing side alone) and per-call
     receives of a pre-filled channel, next to its drain (RemoteStream) at 1 and 64 KiB."""
-    base = {"reps": p["reps"], "warmup": p["warmup"], "in_flight": IN_FLIGHT}
+    base = {"reps": p["i14_reps"], "warmup": p["warmup"], "in_flight": IN_FLIGHT}
     cells: List[Dict[str, Any]] = []
     for chunk in (1024, 65536):
         n = max(1, min(p["i14_msgs"], p["i14_bytes"] // chunk))

@@ -400,8 +400,11 @@ def issue14_tables(summary: Dict[str, Any]) -> str:
                            "per-call `send` (× drain)", "per-call `receive` (× drain)"], rows)
     java_api = next((r.get("api_used") for r in (cells.get(key("java-grpc", "produce_send", 1024)) or {}).get("runs") or []
                      if r.get("api_used")), None)
-    text = ("Producing side and per-call receives (issue 14), MB/s (median; (×) = ratio to the column "
-            "named). Drain = the channel (max_size 0) filled by the server's producer first, then consumed "
+    i14_reps = summary["params"].get("profile", {}).get("i14_reps")
+    text = ("Producing side and per-call receives (issue 14), MB/s (median"
+            + (f" of {i14_reps} runs" + (" after a warm-up" if summary["params"].get("warmup") else "")
+               + ", the drains too" if i14_reps and i14_reps > 1 else "")
+            + "; (×) = ratio to the column named). Drain = the channel (max_size 0) filled by the server's producer first, then consumed "
             "alone; producer = this client fills a new unlimited channel nobody consumes, timed until the "
             "last message is accepted; per-call = one call per message; bare gRPC = a grpcio server "
             "process streaming raw bytes to the same grpcio client (`grpcio_ceiling.py`), one gRPC message "
