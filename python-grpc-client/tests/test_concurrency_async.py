@@ -37,6 +37,36 @@ async def test_tasks_receiving_each_message_exactly_once__S_FIX_WAITERS(aclient)
     assert got == collections.Counter(range(n_messages))
 
 
+async def test_one_object_sending_and_receiving_in_several_tasks_on_a_full_channel__S_FIX_WAITERS_S_EXT_RESERVE(
+        aclient):
+    """One sending task (blocking sends, pipelined once they come back to back) and three
+    receiving tasks on one channel object, on a channel small enough to be full most of the
+    time: the receives give the sender's credit back (Reserve 0) while its stream opens, and
+    every message still arrives exactly once. A producer that miscounted the server's Reserve
+    answers here waited for one that never came: the sender's next send failed after 30 s
+    (no confirmation) and the receivers' settle waited 10 s each."""
+    for _ in range(6):
+        ch = await aclient.new_byte_channel(4096)
+        n_messages = 1000
+        got = collections.Counter()
+
+        async def sender():
+            for i in range(n_messages):
+                await ch.send_bytes(b"%d" % i, timeout_ms=-1)
+            await ch.close()
+
+        async def receiver():
+            while True:
+                try:
+                    got[await ch.receive_bytes()] += 1
+                except ChannelClosed:
+                    return
+
+        # bounded only so that a regression fails instead of hanging the suite
+        await asyncio.wait_for(asyncio.gather(sender(), receiver(), receiver(), receiver()), 120)
+        assert got == collections.Counter(b"%d" % i for i in range(n_messages))
+
+
 async def test_iterating_tasks_share_a_channel__S_FIX_WAITERS_S_EXT_CREDIT(server_target):
     async with vertx_channels.aio.connect(server_target, credit_messages=8) as client:
         ch = await client.new_channel()

@@ -215,3 +215,23 @@ def test_hand_built_reserved_send_frame_is_the_protobuf_encoding__S_EXT_RESERVE(
     parsed = pb.ClientFrame.FromString(frame)
     assert parsed.send.first_seq == first_seq and parsed.send.reserved
     assert list(parsed.send.payloads) == payloads
+
+
+def test_open_frame_asks_for_the_reserve_the_stream_opened_with__S_EXT_RESERVE():
+    """grpcio pulls a stream's first frame after the stream was opened; another task or thread
+    may have given the credit back meanwhile (a receive's settle: Reserve(0) queued). The
+    OpenStream must still ask for the opening reserve: the server answers every Reserve (the
+    open's and the frame's) once, and a producer that counted two but asked for one waited for
+    ever for the missing answer (seen: one sender and three receivers on one asyncio object)."""
+    from vertx_channels import _base
+    from vertx_channels._produce import Failures, ProducerCore
+    from vertx_channels._proto.vertx.channels.v1 import channels_pb2 as pb
+    core = ProducerCore("c1", _base.BYTES, Failures(), (16 << 20, 4096))
+    core.request_reserve(0, 0)  # before the first frame is pulled
+    opened = pb.ClientFrame.FromString(core.open_frame()).open
+    assert (opened.reserve_bytes, opened.reserve_messages) == (16 << 20, 4096)
+    assert core.pending_resets == 2
+    for granted in (4096, 0):  # the server's two answers, in order
+        core.feed(pb.ServerFrame(send_credit=pb.SendCredit(bytes=granted, messages=4096 if granted else 0,
+                                                           reset=True)))
+    assert core.pending_resets == 0 and core.settled

@@ -210,6 +210,10 @@ class ProducerCore:
         # there is one, the credit known is void (the Reserve revokes it).
         self.pending_resets = 1 if reserve != (0, 0) else 0  # OpenStream carries the first
         self.target = reserve
+        # What OpenStream asks for, fixed now: grpcio pulls the first frame later, when another
+        # task or thread may have queued a Reserve already (target changed); an OpenStream built
+        # from that target would leave pending_resets one answer short, for ever.
+        self._open_reserve = reserve
         self.reserved_queued = 0  # reserved payloads in outbox + in flight
         self.opened = False
         self.closed = False  # a send was answered CLOSED: closing is for good (S-CLOSE-1)
@@ -221,7 +225,7 @@ class ProducerCore:
     def open_frame(self) -> bytes:
         return _serialized(pb.ClientFrame(open=pb.OpenStream(
             channel_id=self.channel_id, expected_kind=self.kind.proto,
-            reserve_bytes=self.target[0], reserve_messages=self.target[1])))
+            reserve_bytes=self._open_reserve[0], reserve_messages=self._open_reserve[1])))
 
     # -- the application's side ----------------------------------------------------------------
 
