@@ -517,7 +517,11 @@ class SyncProducer(_Quiet):
         self._id = channel_id
         self._kind = kind
         self._unary = unary  # the exact send without a stream
-        self._cond = threading.Condition()
+        # The condition's own lock, held directly on the fast path (one Python call less).
+        self._lock = threading.RLock()
+        self._cond = threading.Condition(self._lock)
+        # A larger payload never goes on the stream (too_large_for_stream)
+        self._client_limit: int = client._options.max_message_size - 64 * 1024
         self._stream: Optional[_SyncStream] = None
         self._failures = Failures()
         self._burst = _Burst()
@@ -528,6 +532,20 @@ class SyncProducer(_Quiet):
     # -- the application's side ----------------------------------------------------------------
 
     def send(self, payload: bytes, timeout_ms: Optional[int], burst: bool = False) -> None:
+        st = self._stream
+        if st is not None and not self._failures.items:
+            # A burst's common case, checked first (a send here costs about 2 us of Python, a
+            # tenth of it per call on this path): the stream holds credit for the payload.
+            core = st.core
+            n = len(payload)
+            if n <= core.max_message_bytes and n <= self._client_limit:
+                with self._lock:
+                    if self._stream is st and core.reserving and core.try_reserved(self._count, payload):
+                        self._burst.last_send = time.monotonic()
+                        self._count += 1
+                        if self._writer_waiting:
+                            self._cond.notify_all()
+                        return
         if self._failures.items:
             self.flush()  # wait for the rest in flight: one SendFailed lists them all
         if too_large_for_stream(self._client, self._stream, len(payload)):
