@@ -90,7 +90,7 @@ BENCH_JAR := bench/target/vertx-channels-bench.jar
 $(BENCH_JAR): $(JAR) bench/pom.xml $(shell find bench/src -type f 2>/dev/null)
 	$(MVN) install -DskipTests -pl bench
 
-## bench: the benchmark (issues 6 and 14), about 20 minutes: bench/target/bench/latest.json,
+## bench: the benchmark (issues 6 and 14), about 8 minutes on this machine: bench/target/bench/latest.json,
 ## latest.md, throughput.png (a run never rewrites tracked files; see bench-publish)
 bench: deps $(BENCH_JAR)
 	$(PY) bench/bench.py

@@ -78,7 +78,7 @@ PROFILES: Dict[str, Dict[str, Any]] = {
         # messages had gone through the gRPC paths, more than the server's event loop itself.
         "grpc_warmup_messages": 400_000,
         "worker_timeout_s": 240,  # per cell
-        "budget_s": 17 * 60,  # no client process starts after this (make bench: about 20 minutes)
+        "budget_s": 17 * 60,  # no client process starts after this (make bench takes about 8 minutes here)
         # Cross-node (cluster section): payload bytes per run, as the single-node Python cells
         # (the same counts, so the ratio compares like with like), and the warm-up of the
         # cross-node path (node B's gRPC and event-bus code, A's pushes): messages of 64 B, then
