@@ -428,11 +428,18 @@ def _result_error(result: int, core: ProducerCore, size: int, detail: str) -> Ba
     return errors.ChannelError(f"send on channel {core.channel_id}: no error", channel_id=core.channel_id)
 
 
+def client_stream_limit(client: Any) -> int:
+    """The largest payload the client itself lets onto a stream (its message limit, less room
+    for the frame around the payload)."""
+    limit: int = client._options.max_message_size - 64 * 1024
+    return limit
+
+
 def too_large_for_stream(client: Any, st: Any, n: int) -> bool:
     """A payload above the client's or the server's message limit would end the stream (the
     transport refuses the frame) and take the pipelined sends with it: it goes as a unary call,
     which answers MessageTooLarge for it alone."""
-    limit: int = client._options.max_message_size - 64 * 1024
+    limit = client_stream_limit(client)
     if st is not None and st.core.max_message_bytes:
         limit = min(limit, st.core.max_message_bytes)
     return n > limit
@@ -521,7 +528,7 @@ class SyncProducer(_Quiet):
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         # A larger payload never goes on the stream (too_large_for_stream)
-        self._client_limit: int = client._options.max_message_size - 64 * 1024
+        self._client_limit = client_stream_limit(client)
         self._stream: Optional[_SyncStream] = None
         self._failures = Failures()
         self._burst = _Burst()
